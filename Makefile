@@ -1,0 +1,56 @@
+# rencana: the two commands a newcomer needs are `make run` and `make test`.
+# Everything a target needs is built here, from the Go module proxy only.
+
+GO                    ?= go
+TEMPORAL_CLI_VERSION  := v1.5.1
+STATICCHECK_VERSION   := v0.8.2
+BIN                   := $(CURDIR)/bin
+TEMPORAL_VERSIONED    := $(BIN)/temporal-$(TEMPORAL_CLI_VERSION)
+# Two cores: two test binaries at a time, each running its tests in order
+# unless they opt into t.Parallel.
+TEST_FLAGS            ?= -p 2 -count=1 -timeout 30m
+
+export RENCANA_TEMPORAL_CLI := $(BIN)/temporal
+
+.PHONY: help run build test lint bench clean FORCE
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: build ## Run the whole stack on embedded defaults (SQLite, Temporal dev server, demo data)
+	$(BIN)/rencana dev
+
+build: $(BIN)/rencana $(BIN)/temporal ## Build bin/rencana and bin/temporal (the Temporal CLI, once per version)
+
+$(BIN)/rencana: FORCE
+	$(GO) build -o $@ ./cmd/rencana
+
+# The CLI takes minutes to build: it is built once per version into
+# bin/temporal-<version>, and bin/temporal points at the one in use.
+$(TEMPORAL_VERSIONED):
+	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) (once; takes a few minutes)"
+	@mkdir -p $(BIN)/.temporal-build
+	GOBIN=$(BIN)/.temporal-build $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+	mv $(BIN)/.temporal-build/temporal $@
+	rmdir $(BIN)/.temporal-build
+
+$(BIN)/temporal: $(TEMPORAL_VERSIONED)
+	ln -sf temporal-$(TEMPORAL_CLI_VERSION) $@
+
+test: build ## Run every test: unit, integration (Temporal dev server), PostgreSQL
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+lint: ## go vet, gofmt check, staticcheck
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+bench: build ## Run the Go benchmarks (medians over 6 runs: compare with benchstat)
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
+
+clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir
+	rm -f $(BIN)/rencana
+	rm -rf .data
+
+FORCE:

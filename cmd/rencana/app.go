@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/rencana-id/rencana/api"
+	"github.com/rencana-id/rencana/internal/auth"
+	"github.com/rencana-id/rencana/internal/config"
+	"github.com/rencana-id/rencana/internal/refdata"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/policies"
+)
+
+// openStore connects to the database; with migrate it also applies the
+// migrations and loads the reference data (both idempotent).
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if !migrate {
+		return db, nil
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	start := time.Now()
+	res, err := refdata.LoadBuiltin(ctx, db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("load reference data: %w", err)
+	}
+	log.Info("reference data ready", "result", fmt.Sprintf("%+v", res), "duration", time.Since(start).Round(time.Millisecond))
+	return db, nil
+}
+
+// dialTemporal connects a client to the Temporal frontend at addr.
+func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  addr,
+		Namespace: namespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s (TEMPORAL_ADDRESS): %w", addr, err)
+	}
+	return c, nil
+}
+
+// temporalPinger lets /readyz ask Temporal whether it is serving.
+type temporalPinger struct{ c client.Client }
+
+func (p temporalPinger) Ping(ctx context.Context) error {
+	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+// newAPI wires the HTTP server.
+func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Authorizer, tc client.Client, log *slog.Logger) *api.Server {
+	return api.New(api.Deps{
+		DB:       db,
+		Grants:   authz,
+		Temporal: temporalPinger{tc},
+		Tokens:   auth.Tokens{Secret: secret, TTL: cfg.TokenTTL},
+		Logger:   log,
+	})
+}
+
+// serveUntilDone runs srv on addr until ctx ends, then drains in-flight
+// requests for up to 15 seconds.
+func serveUntilDone(ctx context.Context, srv *api.Server, addr string, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(addr) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return fmt.Errorf("listen on %s (RENCANA_ADDR): %w", addr, err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down HTTP server")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return <-errc
+}

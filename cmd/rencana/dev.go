@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rencana-id/rencana/internal/config"
+	"github.com/rencana-id/rencana/internal/demo"
+	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/policies"
+)
+
+// runDev runs the whole stack in one process: the Temporal dev server as a
+// child, migrations and reference data, worker and API, demo data on a new
+// database. Ctrl-C stops all of it, the child included.
+func runDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := config.Load(config.ModeDev, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger(stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("RENCANA_DATA_DIR: %w", err)
+	}
+	secret, err := cfg.DevJWTSecret()
+	if err != nil {
+		return err
+	}
+	// Fail before starting anything if the API port is taken.
+	if l, err := net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("RENCANA_ADDR %s is not free: %w", cfg.Addr, err)
+	} else {
+		_ = l.Close()
+	}
+
+	temporalAddr, uiURL := cfg.TemporalAddress, ""
+	if temporalAddr == "" {
+		start := time.Now()
+		logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+		if err != nil {
+			return err
+		}
+		defer logFile.Close()
+		dev, err := devserver.Start(ctx, devserver.Options{
+			HostPort:  "127.0.0.1:" + cfg.TemporalDevPort,
+			Namespace: cfg.TemporalNamespace,
+			DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
+			UIPort:    cfg.TemporalUIPort,
+			Output:    logFile,
+			Logger:    log,
+		})
+		if err != nil {
+			return fmt.Errorf("%w (is another `rencana dev` or Temporal running on port %s? set RENCANA_TEMPORAL_DEV_PORT)", err, cfg.TemporalDevPort)
+		}
+		defer func() {
+			log.Info("stopping Temporal dev server")
+			if err := dev.Stop(); err != nil {
+				log.Warn("Temporal dev server stop", "err", err)
+			}
+		}()
+		temporalAddr = dev.HostPort()
+		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
+		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond))
+	}
+
+	db, err := openStore(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	authz, err := policies.New(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer authz.Close()
+
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, log)
+	if err != nil {
+		return err
+	}
+
+	tc, err := dialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	w := newWorker(tc, db, log)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	srv := newAPI(cfg, secret, db, authz, tc, log)
+	printBanner(stdout, cfg, uiURL, creds)
+	return serveUntilDone(ctx, srv, cfg.Addr, log)
+}
+
+// devCredentials are the passwords of the admin and demo accounts; they are
+// kept in the data dir (mode 0600) so every start can print them again.
+type devCredentials struct {
+	Admin, Demo string
+}
+
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Authorizer, log *slog.Logger) (devCredentials, error) {
+	path := filepath.Join(cfg.DataDir, "credentials.txt")
+	creds := readCredentials(path)
+	if cfg.AdminPassword != "" {
+		creds.Admin = cfg.AdminPassword
+	}
+	if creds.Admin == "" {
+		creds.Admin = demo.GeneratePassword()
+	}
+	if creds.Demo == "" {
+		creds.Demo = demo.GeneratePassword()
+	}
+	if created, err := demo.EnsureAdmin(ctx, db, authz, creds.Admin); err != nil {
+		return creds, err
+	} else if created {
+		cycle, err := demo.Seed(ctx, db, authz, creds.Demo, time.Now())
+		if err != nil {
+			return creds, fmt.Errorf("seed demo data: %w", err)
+		}
+		log.Info("demo data created", "cycle", cycle.ID, "users", len(demo.Users))
+		if err := os.WriteFile(path, []byte("admin="+creds.Admin+"\ndemo="+creds.Demo+"\n"), 0o600); err != nil {
+			return creds, err
+		}
+	}
+	return creds, nil
+}
+
+func readCredentials(path string) devCredentials {
+	var c devCredentials
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "admin":
+			c.Admin = v
+		case "demo":
+			c.Demo = v
+		}
+	}
+	return c
+}
+
+func printBanner(w io.Writer, cfg config.Config, uiURL string, creds devCredentials) {
+	base := "http://" + cfg.Addr
+	fmt.Fprintf(w, "\n  rencana is running (dev mode: SQLite and Temporal in %s)\n\n", cfg.DataDir)
+	fmt.Fprintf(w, "  API           %s/api/v1   (ready: %s/readyz)\n", base, base)
+	if uiURL != "" {
+		fmt.Fprintf(w, "  Temporal UI   %s\n", uiURL)
+	}
+	fmt.Fprintf(w, "\n  Log in as admin with password %s\n", creds.Admin)
+	fmt.Fprintf(w, "  Demo users (password %s): ", creds.Demo)
+	for i, u := range demo.Users {
+		if i > 0 {
+			fmt.Fprint(w, ", ")
+		}
+		fmt.Fprintf(w, "%s (%s)", u.Username, u.Role)
+	}
+	fmt.Fprintf(w, "\n\n  curl -s %s/api/v1/auth/login -H 'Content-Type: application/json' \\\n", base)
+	fmt.Fprintf(w, "       -d '{\"username\":\"kec.andoolo\",\"password\":\"%s\"}'\n\n  Ctrl-C stops everything.\n\n", creds.Demo)
+}

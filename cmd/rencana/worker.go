@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/rencana-id/rencana/activities"
+	"github.com/rencana-id/rencana/internal/config"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/workflows"
+)
+
+// newWorker registers every workflow and activity on the task queue.
+func newWorker(c client.Client, db *store.DB, log *slog.Logger) worker.Worker {
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	workflows.Register(w, activities.New(db, activities.LogMailer{Log: log}))
+	return w
+}
+
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, _, err := config.Load(config.ModeWorker, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger(stderr)
+	db, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	w := newWorker(tc, db, log)
+	if err := w.Start(); err != nil {
+		return err
+	}
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "temporal", cfg.TemporalAddress)
+	<-ctx.Done()
+	log.Info("stopping worker")
+	w.Stop() // waits for running activities up to WorkerStopTimeout
+	return nil
+}

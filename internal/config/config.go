@@ -1,0 +1,205 @@
+// Package config reads rencana's configuration in one place: flags first,
+// then environment variables, then defaults; and validates it so that a bad
+// value stops start-up with a message naming the variable.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Mode is the subcommand being configured; some rules differ per mode.
+type Mode string
+
+// The subcommands that read configuration.
+const (
+	ModeDev     Mode = "dev"
+	ModeServe   Mode = "serve"
+	ModeWorker  Mode = "worker"
+	ModeMigrate Mode = "migrate"
+	ModeUser    Mode = "user"
+	ModeImport  Mode = "import"
+	ModeBench   Mode = "bench"
+)
+
+// Config is everything a rencana process needs to know about its
+// environment. Field comments name the flag and variable that set it.
+type Config struct {
+	Mode Mode
+	// Addr is where the HTTP API listens: --addr / RENCANA_ADDR.
+	Addr string
+	// DataDir holds the SQLite database, the dev server's database and
+	// generated dev credentials: --data-dir / RENCANA_DATA_DIR.
+	DataDir string
+	// DatabaseURL is a postgres:// URL; empty means SQLite in DataDir: DATABASE_URL.
+	DatabaseURL string
+	// TemporalAddress is host:port of a Temporal frontend; empty in dev
+	// means start the dev server: TEMPORAL_ADDRESS.
+	TemporalAddress string
+	// TemporalNamespace: TEMPORAL_NAMESPACE (default "default").
+	TemporalNamespace string
+	// JWTSecret signs API tokens: RENCANA_JWT_SECRET, at least 32 bytes,
+	// required outside dev (dev generates one into DataDir).
+	JWTSecret []byte
+	// AdminPassword is the initial password of the admin user:
+	// RENCANA_ADMIN_PASSWORD (dev generates one when unset).
+	AdminPassword string
+	// TokenTTL is how long a login token lives: RENCANA_TOKEN_TTL (default 12h).
+	TokenTTL time.Duration
+	// LogFormat is "text" or "json": RENCANA_LOG_FORMAT (text in dev, json elsewhere).
+	LogFormat string
+	// LogLevel: RENCANA_LOG_LEVEL (debug, info, warn, error; default info).
+	LogLevel slog.Level
+	// TemporalUIPort is where the dev server's web UI listens in dev:
+	// RENCANA_TEMPORAL_UI_PORT (default 8233).
+	TemporalUIPort string
+	// TemporalDevPort is the dev server's frontend port in dev:
+	// RENCANA_TEMPORAL_DEV_PORT (default 7233).
+	TemporalDevPort string
+}
+
+// Getenv looks a variable up; tests pass a map-backed one.
+type Getenv func(string) string
+
+// Load parses args (the subcommand's own arguments) and the environment for
+// mode. It returns the remaining positional arguments. Errors name the flag
+// or variable at fault. A subcommand registers its own flags through extra.
+func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...func(*flag.FlagSet)) (Config, []string, error) {
+	c := Config{Mode: mode}
+	fs := flag.NewFlagSet("rencana "+string(mode), flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "RENCANA_ADDR", "127.0.0.1:8080"), "HTTP listen address (RENCANA_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", envOr(getenv, "RENCANA_DATA_DIR", "./.data"), "data directory for SQLite and dev files (RENCANA_DATA_DIR)")
+	for _, f := range extra {
+		f(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	c.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
+	c.TemporalAddress = strings.TrimSpace(getenv("TEMPORAL_ADDRESS"))
+	c.TemporalNamespace = envOr(getenv, "TEMPORAL_NAMESPACE", "default")
+	c.AdminPassword = getenv("RENCANA_ADMIN_PASSWORD")
+	c.TemporalUIPort = envOr(getenv, "RENCANA_TEMPORAL_UI_PORT", "8233")
+	c.TemporalDevPort = envOr(getenv, "RENCANA_TEMPORAL_DEV_PORT", "7233")
+
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("RENCANA_ADDR (--addr)", "%q is not host:port", c.Addr)
+	}
+	if c.DataDir == "" {
+		bad("RENCANA_DATA_DIR (--data-dir)", "must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			bad("DATABASE_URL", "must be a postgres://user@host:port/db URL or unset for SQLite")
+		}
+	}
+	if c.TemporalAddress != "" {
+		if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {
+			bad("TEMPORAL_ADDRESS", "%q is not host:port", c.TemporalAddress)
+		}
+	} else if mode != ModeDev && needsTemporal(mode) {
+		bad("TEMPORAL_ADDRESS", "required outside `rencana dev` (e.g. temporal:7233)")
+	}
+	if c.TemporalNamespace == "" {
+		bad("TEMPORAL_NAMESPACE", "must not be empty")
+	}
+
+	switch secret := getenv("RENCANA_JWT_SECRET"); {
+	case secret != "" && len(secret) < 32:
+		bad("RENCANA_JWT_SECRET", "must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+	case secret != "":
+		c.JWTSecret = []byte(secret)
+	case mode == ModeServe:
+		bad("RENCANA_JWT_SECRET", "required outside `rencana dev`")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		bad("RENCANA_ADMIN_PASSWORD", "must be at least 8 characters")
+	}
+
+	c.TokenTTL = 12 * time.Hour
+	if v := getenv("RENCANA_TOKEN_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 7*24*time.Hour {
+			bad("RENCANA_TOKEN_TTL", "%q must be a duration between 1m and 168h", v)
+		}
+		c.TokenTTL = d
+	}
+	c.LogFormat = "json"
+	if mode == ModeDev {
+		c.LogFormat = "text"
+	}
+	if v := getenv("RENCANA_LOG_FORMAT"); v != "" {
+		if v != "json" && v != "text" {
+			bad("RENCANA_LOG_FORMAT", "%q must be json or text", v)
+		}
+		c.LogFormat = v
+	}
+	if v := getenv("RENCANA_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("RENCANA_LOG_LEVEL", "%q must be debug, info, warn or error", v)
+		}
+	}
+	return c, fs.Args(), errors.Join(errs...)
+}
+
+func needsTemporal(m Mode) bool {
+	return m == ModeServe || m == ModeWorker
+}
+
+func envOr(getenv Getenv, name, def string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// Logger builds the process logger: JSON outside dev, text in dev.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// DevJWTSecret returns the configured secret or, in dev, one generated once
+// and kept in the data dir so tokens survive a restart.
+func (c Config) DevJWTSecret() ([]byte, error) {
+	if len(c.JWTSecret) > 0 {
+		return c.JWTSecret, nil
+	}
+	path := filepath.Join(c.DataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	secret := []byte(hex.EncodeToString(raw[:]))
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return secret, nil
+}

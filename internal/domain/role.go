@@ -1,0 +1,77 @@
+package domain
+
+import "time"
+
+// Role is an office a user holds within a region scope.
+type Role string
+
+// The roles of DESIGN.md.
+const (
+	RolePerencanaKecamatan   Role = "perencana_kecamatan"
+	RoleCamat                Role = "camat"
+	RolePerencanaKabKota     Role = "perencana_kabkota"
+	RoleReviewerKabKota      Role = "reviewer_kabkota"
+	RoleKadisKabKota         Role = "kadis_kabkota"
+	RolePerencanaProvinsi    Role = "perencana_provinsi"
+	RoleKadisProvinsi        Role = "kadis_provinsi"
+	RolePenghubungKementrian Role = "penghubung_kementerian"
+	RoleAdmin                Role = "admin"
+)
+
+// Roles lists every role.
+var Roles = []Role{
+	RolePerencanaKecamatan, RoleCamat, RolePerencanaKabKota, RoleReviewerKabKota,
+	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin,
+}
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r Role) bool {
+	for _, x := range Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// ScopeLevel is the region level a role's scope must have; 0 means national.
+func (r Role) ScopeLevel() RegionLevel {
+	switch r {
+	case RolePerencanaKecamatan, RoleCamat:
+		return LevelKecamatan
+	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota:
+		return LevelKabKota
+	case RolePerencanaProvinsi, RoleKadisProvinsi:
+		return LevelProvinsi
+	}
+	return 0
+}
+
+// Grant gives a user a role within a region scope, optionally only for a
+// while: that is how a kepala dinas delegates part of an authority.
+type Grant struct {
+	Role       Role       `json:"role"`
+	Scope      string     `json:"scope"`
+	ValidFrom  *time.Time `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until"`
+}
+
+// ActiveAt reports whether the grant is in force at t: valid_from inclusive,
+// valid_until exclusive.
+func (g Grant) ActiveAt(t time.Time) bool {
+	if g.ValidFrom != nil && t.Before(*g.ValidFrom) {
+		return false
+	}
+	if g.ValidUntil != nil && !t.Before(*g.ValidUntil) {
+		return false
+	}
+	return true
+}
+
+// Actor is who does something, and in which role and scope; it is recorded
+// with every transition.
+type Actor struct {
+	Username string `json:"username"`
+	Role     Role   `json:"role"`
+	Scope    string `json:"scope"`
+}

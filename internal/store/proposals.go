@@ -1,0 +1,341 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/rencana-id/rencana/internal/domain"
+)
+
+// Indicator is one measurable target of a proposal ("Jumlah UMKM terlatih",
+// 30, "orang"); the consolidated list exports one line per indicator.
+type Indicator struct {
+	Name   string  `json:"name"`
+	Target float64 `json:"target"`
+	Unit   string  `json:"unit"`
+}
+
+// Proposal is the representation of a proposal that DESIGN.md's API answers
+// with (everything but the caller-dependent allowed_actions). The workflow
+// owns it; the proposals table is its projection, so lists and exports never
+// need to ask Temporal.
+type Proposal struct {
+	ID                    string               `json:"id"`
+	CycleID               string               `json:"cycle_id"`
+	RegionCode            string               `json:"region_code"`
+	Title                 string               `json:"title"`
+	Description           string               `json:"description"`
+	Category              domain.Category      `json:"category"`
+	AmountIDR             int64                `json:"amount_idr"`
+	FundingSource         domain.FundingSource `json:"funding_source"`
+	Indicators            []Indicator          `json:"indicators"`
+	SIPDCode              string               `json:"sipd_code"`
+	Beneficiaries         string               `json:"beneficiaries"`
+	Stage                 domain.Stage         `json:"stage"`
+	Priority              int                  `json:"priority"`
+	Consolidated          bool                 `json:"consolidated"`
+	ConsolidatedAmountIDR int64                `json:"consolidated_amount_idr"`
+	CreatedBy             string               `json:"created_by"`
+	SubmittedBy           string               `json:"submitted_by"`
+	DueAt                 *time.Time           `json:"due_at"`
+	Overdue               bool                 `json:"overdue"`
+	Version               int64                `json:"version"`
+	CreatedAt             time.Time            `json:"created_at"`
+	UpdatedAt             time.Time            `json:"updated_at"`
+}
+
+// ProposalEvent is one line of a proposal's audit trail: who did what, in
+// which role and scope, when, from which stage to which, and why.
+type ProposalEvent struct {
+	ProposalID string          `json:"proposal_id"`
+	Seq        int64           `json:"seq"`
+	Action     string          `json:"action"`
+	FromStage  domain.Stage    `json:"from_stage"`
+	ToStage    domain.Stage    `json:"to_stage"`
+	Actor      domain.Actor    `json:"actor"`
+	Comment    string          `json:"comment"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	At         time.Time       `json:"at"`
+}
+
+// Notification is an in-app message to one user, or to every holder of a
+// role within a scope (reviewers of a kab/kota, say). Its ID is chosen by the
+// caller so that a retried insert is harmless.
+type Notification struct {
+	ID                string      `json:"id"`
+	RecipientUsername string      `json:"recipient_username,omitempty"`
+	RecipientRole     domain.Role `json:"recipient_role,omitempty"`
+	RecipientScope    string      `json:"recipient_scope,omitempty"`
+	ProposalID        string      `json:"proposal_id"`
+	Kind              string      `json:"kind"`
+	Message           string      `json:"message"`
+	CreatedAt         time.Time   `json:"created_at"`
+	ReadAt            *time.Time  `json:"read_at,omitempty"`
+}
+
+type proposalRow struct {
+	ID                    string `gorm:"primaryKey"`
+	CycleID               string
+	RegionCode            string
+	Title                 string
+	Description           string
+	Category              string
+	AmountIDR             int64 `gorm:"column:amount_idr"`
+	FundingSource         string
+	Indicators            string
+	SIPDCode              string `gorm:"column:sipd_code"`
+	Beneficiaries         string
+	Stage                 string
+	Priority              int
+	Consolidated          bool
+	ConsolidatedAmountIDR int64 `gorm:"column:consolidated_amount_idr"`
+	CreatedBy             string
+	SubmittedBy           string
+	DueAt                 *time.Time
+	Overdue               bool
+	Version               int64
+	Seq                   int64
+	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
+}
+
+func (proposalRow) TableName() string { return "proposals" }
+
+type proposalEventRow struct {
+	ProposalID string `gorm:"primaryKey"`
+	Seq        int64  `gorm:"primaryKey;autoIncrement:false"`
+	Action     string
+	FromStage  string
+	ToStage    string
+	Actor      string
+	ActorRole  string
+	ActorScope string
+	Comment    string
+	Payload    string
+	At         time.Time
+}
+
+func (proposalEventRow) TableName() string { return "proposal_events" }
+
+type notificationRow struct {
+	ID                string `gorm:"primaryKey"`
+	RecipientUsername string
+	RecipientRole     string
+	RecipientScope    string
+	ProposalID        string
+	Kind              string
+	Message           string
+	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
+	ReadAt            *time.Time
+}
+
+func (notificationRow) TableName() string { return "notifications" }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func proposalToRow(p Proposal, seq int64) (proposalRow, error) {
+	ind := p.Indicators
+	if ind == nil {
+		ind = []Indicator{}
+	}
+	b, err := json.Marshal(ind)
+	if err != nil {
+		return proposalRow{}, fmt.Errorf("encode indicators: %w", err)
+	}
+	return proposalRow{
+		ID: p.ID, CycleID: p.CycleID, RegionCode: p.RegionCode, Title: p.Title, Description: p.Description,
+		Category: string(p.Category), AmountIDR: p.AmountIDR, FundingSource: string(p.FundingSource),
+		Indicators: string(b), SIPDCode: p.SIPDCode, Beneficiaries: p.Beneficiaries, Stage: string(p.Stage),
+		Priority: p.Priority, Consolidated: p.Consolidated, ConsolidatedAmountIDR: p.ConsolidatedAmountIDR,
+		CreatedBy: p.CreatedBy, SubmittedBy: p.SubmittedBy, DueAt: utcPtr(p.DueAt), Overdue: p.Overdue,
+		Version: p.Version, Seq: seq, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+	}, nil
+}
+
+func (r proposalRow) domain() (Proposal, error) {
+	var ind []Indicator
+	if err := json.Unmarshal([]byte(r.Indicators), &ind); err != nil {
+		return Proposal{}, fmt.Errorf("decode indicators of %s: %w", r.ID, err)
+	}
+	if ind == nil {
+		ind = []Indicator{}
+	}
+	return Proposal{
+		ID: r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
+		Category: domain.Category(r.Category), AmountIDR: r.AmountIDR, FundingSource: domain.FundingSource(r.FundingSource),
+		Indicators: ind, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries, Stage: domain.Stage(r.Stage),
+		Priority: r.Priority, Consolidated: r.Consolidated, ConsolidatedAmountIDR: r.ConsolidatedAmountIDR,
+		CreatedBy: r.CreatedBy, SubmittedBy: r.SubmittedBy, DueAt: utcPtr(r.DueAt), Overdue: r.Overdue,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}, nil
+}
+
+// IsForeignKeyViolation reports whether err says a referenced row (a cycle,
+// a region) does not exist, in either engine.
+func IsForeignKeyViolation(err error) bool {
+	return errors.Is(err, gorm.ErrForeignKeyViolated) ||
+		(err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
+}
+
+// RecordTransition writes the proposal's new snapshot and appends ev to its
+// audit trail in one transaction, so the projection and the trail never
+// disagree. It is idempotent on (proposal_id, seq): when ev.Seq is already
+// recorded it changes nothing and reports recorded=false, which is how a
+// retried activity stays a no-op instead of a duplicate. A snapshot older than
+// the row's (a lower seq) never overwrites it. A cycle or region that does not
+// exist is EINVALID, which no retry can fix.
+func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent) (recorded bool, err error) {
+	if p.ID == "" || ev.ProposalID != p.ID || ev.Seq <= 0 {
+		return false, domain.Errorf(domain.EINVALID, "Transisi usulan tidak lengkap (id %q, seq %d).", p.ID, ev.Seq)
+	}
+	row, err := proposalToRow(p, ev.Seq)
+	if err != nil {
+		return false, err
+	}
+	payload := string(ev.Payload)
+	if payload == "" || payload == "null" {
+		payload = "{}"
+	}
+	evRow := proposalEventRow{
+		ProposalID: ev.ProposalID, Seq: ev.Seq, Action: ev.Action, FromStage: string(ev.FromStage),
+		ToStage: string(ev.ToStage), Actor: ev.Actor.Username, ActorRole: string(ev.Actor.Role),
+		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, At: ev.At.UTC(),
+	}
+	err = db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&proposalEventRow{}).Where("proposal_id = ? AND seq = ?", ev.ProposalID, ev.Seq).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil // already recorded: a retry
+		}
+		// Insert the row, or update it when this snapshot is newer.
+		res := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "id"}},
+			DoUpdates: clause.AssignmentColumns(proposalColumns),
+			Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "proposals.seq < excluded.seq"}}},
+		}).Create(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if err := tx.Create(&evRow).Error; err != nil {
+			return err
+		}
+		recorded = true
+		return nil
+	})
+	switch {
+	case err == nil:
+		return recorded, nil
+	case IsUniqueViolation(err):
+		// A concurrent attempt with the same seq committed first.
+		return false, nil
+	case IsForeignKeyViolation(err):
+		return false, domain.Errorf(domain.EINVALID, "Siklus %q atau wilayah %q tidak dikenal.", p.CycleID, p.RegionCode)
+	default:
+		return false, fmt.Errorf("record transition %s#%d: %w", p.ID, ev.Seq, err)
+	}
+}
+
+// proposalColumns are the columns a newer snapshot overwrites.
+var proposalColumns = []string{
+	"cycle_id", "region_code", "title", "description", "category", "amount_idr", "funding_source",
+	"indicators", "sipd_code", "beneficiaries", "stage", "priority", "consolidated",
+	"consolidated_amount_idr", "created_by", "submitted_by", "due_at", "overdue", "version", "seq",
+	"created_at", "updated_at",
+}
+
+// GetProposal returns the projection of a proposal, or ENOTFOUND.
+func (db *DB) GetProposal(ctx context.Context, id string) (Proposal, error) {
+	var row proposalRow
+	err := db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Proposal{}, domain.Errorf(domain.ENOTFOUND, "Usulan %q tidak ditemukan.", id)
+	}
+	if err != nil {
+		return Proposal{}, fmt.Errorf("get proposal: %w", err)
+	}
+	return row.domain()
+}
+
+// ProposalSeq returns the seq of the last event applied to a proposal's row,
+// 0 when the proposal is not projected yet; tests and repair tools use it.
+func (db *DB) ProposalSeq(ctx context.Context, id string) (int64, error) {
+	var seqs []int64
+	if err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).Where("id = ?", id).Pluck("seq", &seqs).Error; err != nil {
+		return 0, fmt.Errorf("proposal seq: %w", err)
+	}
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	return seqs[0], nil
+}
+
+// ListProposalEvents returns a proposal's audit trail, oldest first.
+func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]ProposalEvent, error) {
+	var rows []proposalEventRow
+	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list proposal events: %w", err)
+	}
+	out := make([]ProposalEvent, len(rows))
+	for i, r := range rows {
+		out[i] = ProposalEvent{
+			ProposalID: r.ProposalID, Seq: r.Seq, Action: r.Action, FromStage: domain.Stage(r.FromStage),
+			ToStage: domain.Stage(r.ToStage), Comment: r.Comment, Payload: json.RawMessage(r.Payload), At: r.At.UTC(),
+			Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},
+		}
+	}
+	return out, nil
+}
+
+// InsertNotification stores n; an ID that already exists is a no-op, so a
+// retried activity never notifies twice.
+func (db *DB) InsertNotification(ctx context.Context, n Notification) error {
+	if n.ID == "" || n.Kind == "" || (n.RecipientUsername == "" && n.RecipientRole == "") {
+		return domain.Errorf(domain.EINVALID, "Notifikasi tidak lengkap.")
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = time.Now()
+	}
+	row := notificationRow{
+		ID: n.ID, RecipientUsername: n.RecipientUsername, RecipientRole: string(n.RecipientRole),
+		RecipientScope: n.RecipientScope, ProposalID: n.ProposalID, Kind: n.Kind, Message: n.Message,
+		CreatedAt: n.CreatedAt.UTC(), ReadAt: utcPtr(n.ReadAt),
+	}
+	err := db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("insert notification %s: %w", n.ID, err)
+	}
+	return nil
+}
+
+// ListProposalNotifications returns the notifications about one proposal,
+// oldest first.
+func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) ([]Notification, error) {
+	var rows []notificationRow
+	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	out := make([]Notification, len(rows))
+	for i, r := range rows {
+		out[i] = Notification{
+			ID: r.ID, RecipientUsername: r.RecipientUsername, RecipientRole: domain.Role(r.RecipientRole),
+			RecipientScope: r.RecipientScope, ProposalID: r.ProposalID, Kind: r.Kind, Message: r.Message,
+			CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt),
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,183 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/internal/store/storetest"
+)
+
+// seedCycle inserts the regions and the cycle a proposal refers to.
+func seedCycle(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	for _, q := range []string{
+		"INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)",
+		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Muna', 2, '74')",
+		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Kecamatan Tongkuno', 3, '74.05')",
+	} {
+		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+	}
+	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
+	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{
+		ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, CreatedBy: "kadis",
+		Calendar: domain.Calendar{
+			SubmissionDeadline: d(2, 1), ReviewDeadline: d(3, 1), RakordaStart: d(4, 1), RakordaEnd: d(4, 5),
+			ConsolidationDeadline: d(5, 1), MinistryDeadline: d(6, 1), MappingDeadline: d(7, 1),
+		},
+	}))
+}
+
+func sampleProposal(at time.Time) store.Proposal {
+	due := at.Add(48 * time.Hour)
+	return store.Proposal{
+		ID: "p1", CycleID: "74-2027", RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM",
+		Description: "Pelatihan bagi 30 pelaku UMKM", Category: "pelatihan", AmountIDR: 125_000_000,
+		FundingSource: "apbd_kabkota", Indicators: []store.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}},
+		Beneficiaries: "30 pelaku UMKM", Stage: domain.StageDraft, CreatedBy: "planner", DueAt: &due,
+		Version: 1, CreatedAt: at, UpdatedAt: at,
+	}
+}
+
+func TestRecordTransitionWritesRowAndEventOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedCycle(t, db)
+		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+		p := sampleProposal(at)
+		planner := domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
+		ev1 := store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}
+
+		recorded, err := db.RecordTransition(ctx, p, ev1)
+		require.NoError(t, err)
+		require.True(t, recorded)
+		recorded, err = db.RecordTransition(ctx, p, ev1)
+		require.NoError(t, err, "a retry is a no-op success")
+		require.False(t, recorded)
+
+		got, err := db.GetProposal(ctx, "p1")
+		require.NoError(t, err)
+		require.Equal(t, p.Title, got.Title)
+		require.Equal(t, int64(125_000_000), got.AmountIDR)
+		require.Equal(t, p.Indicators, got.Indicators)
+		require.True(t, p.DueAt.Equal(*got.DueAt))
+		require.True(t, at.Equal(got.CreatedAt))
+		require.Equal(t, domain.StageDraft, got.Stage)
+
+		// The next transition updates the row; a stale retry of seq 1 with
+		// an old snapshot changes nothing.
+		camat := domain.Actor{Username: "camat", Role: domain.RoleCamat, Scope: "74.05.03"}
+		p2 := p
+		p2.Stage, p2.SubmittedBy, p2.Version, p2.UpdatedAt = domain.StageKabKotaReview, "camat", 2, at.Add(time.Hour)
+		ev2 := store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
+			ToStage: domain.StageKabKotaReview, Actor: camat, Comment: "Mohon diproses", Payload: json.RawMessage(`{"x":1}`), At: at.Add(time.Hour)}
+		recorded, err = db.RecordTransition(ctx, p2, ev2)
+		require.NoError(t, err)
+		require.True(t, recorded)
+		_, err = db.RecordTransition(ctx, p, ev1)
+		require.NoError(t, err)
+		// A snapshot with an older seq but a new event never overwrites the row.
+		p0 := p
+		p0.Title = "stale"
+		_, err = db.RecordTransition(ctx, p0, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", ToStage: domain.StageDraft, Actor: camat, At: at})
+		require.NoError(t, err)
+
+		got, err = db.GetProposal(ctx, "p1")
+		require.NoError(t, err)
+		require.Equal(t, domain.StageKabKotaReview, got.Stage)
+		require.Equal(t, "camat", got.SubmittedBy)
+		require.Equal(t, int64(2), got.Version)
+		require.Equal(t, p.Title, got.Title)
+		seq, err := db.ProposalSeq(ctx, "p1")
+		require.NoError(t, err)
+		require.Equal(t, int64(2), seq)
+
+		events, err := db.ListProposalEvents(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, events, 2)
+		require.Equal(t, int64(1), events[0].Seq)
+		require.Equal(t, "create", events[0].Action)
+		require.Equal(t, domain.Stage(""), events[0].FromStage)
+		require.Equal(t, planner, events[0].Actor)
+		require.JSONEq(t, `{}`, string(events[0].Payload))
+		require.Equal(t, "submit", events[1].Action)
+		require.Equal(t, camat, events[1].Actor)
+		require.Equal(t, "Mohon diproses", events[1].Comment)
+		require.Equal(t, domain.StageDraft, events[1].FromStage)
+		require.Equal(t, domain.StageKabKotaReview, events[1].ToStage)
+		require.JSONEq(t, `{"x":1}`, string(events[1].Payload))
+		require.True(t, at.Add(time.Hour).Equal(events[1].At))
+	})
+}
+
+func TestRecordTransitionConcurrentRetriesNeverDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedCycle(t, db)
+		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+		p := sampleProposal(at)
+		ev := store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft,
+			Actor: domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}, At: at}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		recorded := make([]bool, 8)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				recorded[i], errs[i] = db.RecordTransition(ctx, p, ev)
+			}()
+		}
+		wg.Wait()
+		n := 0
+		for i, err := range errs {
+			require.NoError(t, err)
+			if recorded[i] {
+				n++
+			}
+		}
+		require.Equal(t, 1, n, "exactly one attempt records")
+		events, err := db.ListProposalEvents(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, events, 1)
+	})
+}
+
+func TestRecordTransitionRefusesUnknownCycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Now().UTC()
+		p := sampleProposal(at)
+		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, At: at})
+		require.Equal(t, domain.EINVALID, domain.ErrorCode(err), "%v", err)
+		_, err = db.GetProposal(ctx, "p1")
+		require.Equal(t, domain.ENOTFOUND, domain.ErrorCode(err))
+		events, err := db.ListProposalEvents(ctx, "p1")
+		require.NoError(t, err)
+		require.Empty(t, events)
+	})
+}
+
+func TestInsertNotificationIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		n := store.Notification{ID: "p1/reminder/1", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
+			ProposalID: "p1", Kind: "reminder", Message: "Batas reviu tinggal 3 hari.", CreatedAt: time.Now()}
+		require.NoError(t, db.InsertNotification(ctx, n))
+		require.NoError(t, db.InsertNotification(ctx, n))
+		got, err := db.ListProposalNotifications(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		require.Equal(t, domain.RoleReviewerKabKota, got[0].RecipientRole)
+		require.Equal(t, "74.05", got[0].RecipientScope)
+		require.Nil(t, got[0].ReadAt)
+		require.Equal(t, domain.EINVALID, domain.ErrorCode(db.InsertNotification(ctx, store.Notification{ID: "x", Kind: "k"})))
+	})
+}

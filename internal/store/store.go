@@ -1,0 +1,156 @@
+// Package store is rencana's only user of GORM: it opens PostgreSQL or the
+// embedded SQLite, applies the migrations in schema/, and holds the queries
+// the rest of the program needs behind plain Go methods.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rencana-id/rencana/schema"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+// The two supported engines.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DB is an open database with rencana's schema.
+type DB struct {
+	Gorm    *gorm.DB
+	Dialect Dialect
+	sql     *sql.DB
+}
+
+// SQLitePath is where the embedded database lives inside the data dir.
+func SQLitePath(dataDir string) string { return filepath.Join(dataDir, "rencana.db") }
+
+// Open connects to databaseURL (postgres:// or postgresql://) or, when it is
+// empty, to the SQLite file in dataDir, creating the directory if needed.
+func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	}
+	var (
+		g       *gorm.DB
+		dialect Dialect
+		err     error
+	)
+	if databaseURL == "" {
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		g, err = gorm.Open(sqlite.Open(sqliteDSN(SQLitePath(dataDir))), cfg)
+		dialect = SQLite
+	} else {
+		g, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		dialect = Postgres
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's rule; a single connection turns
+		// would-be SQLITE_BUSY errors into a queue inside database/sql.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s: %w", dialect, err)
+	}
+	return &DB{Gorm: g, Dialect: dialect, sql: sqlDB}, nil
+}
+
+// sqliteDSN turns on WAL (readers never block the writer), foreign keys and
+// a busy timeout, and makes every transaction take the write lock up front so
+// two read-then-write transactions cannot deadlock.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Close releases the connections.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// SQL exposes the pool for migrations and health checks.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Ping checks that the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Migrate applies every pending migration of schema/<dialect>.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	for _, r := range results {
+		slog.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion returns the version of the newest applied migration.
+func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
+	p, err := db.migrations()
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+func (db *DB) migrations() (*goose.Provider, error) {
+	dir, err := fs.Sub(schema.FS, string(db.Dialect))
+	if err != nil {
+		return nil, err
+	}
+	if db.Dialect == SQLite {
+		return goose.NewProvider(goose.DialectSQLite3, db.sql, dir)
+	}
+	// Several `rencana serve` instances may start at once: an advisory lock
+	// makes them apply migrations one after the other.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db.sql, dir, goose.WithSessionLocker(locker))
+}
+
+// IsUniqueViolation reports whether err is a duplicate key error of either
+// engine (GORM's TranslateError maps both to gorm.ErrDuplicatedKey).
+func IsUniqueViolation(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) ||
+		(err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}

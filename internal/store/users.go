@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/rencana-id/rencana/internal/domain"
+)
+
+// User is an account that can log in. Its roles are grants held by the
+// policies package, not fields here.
+type User struct {
+	Username     string
+	FullName     string
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// userRow maps the users table; it stays inside the store.
+type userRow struct {
+	Username     string `gorm:"primaryKey"`
+	FullName     string
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+// CreateUser inserts u; an existing username is a conflict.
+func (db *DB) CreateUser(ctx context.Context, u User) error {
+	now := time.Now().UTC()
+	row := userRow{Username: u.Username, FullName: u.FullName, PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: now, UpdatedAt: now}
+	err := db.Gorm.WithContext(ctx).Create(&row).Error
+	if IsUniqueViolation(err) {
+		return domain.Errorf(domain.ECONFLICT, "Nama pengguna %q sudah dipakai.", u.Username)
+	}
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// GetUser returns the user, or ENOTFOUND.
+func (db *DB) GetUser(ctx context.Context, username string) (User, error) {
+	var row userRow
+	err := db.Gorm.WithContext(ctx).Where("username = ?", username).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, domain.Errorf(domain.ENOTFOUND, "Pengguna %q tidak ditemukan.", username)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user: %w", err)
+	}
+	return User(row), nil
+}
+
+// SetPassword replaces a user's password hash.
+func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
+	res := db.Gorm.WithContext(ctx).Model(&userRow{}).Where("username = ?", username).
+		Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return fmt.Errorf("set password: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Pengguna %q tidak ditemukan.", username)
+	}
+	return nil
+}
+
+// CountUsers tells whether the database is new (no users yet).
+func (db *DB) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.Gorm.WithContext(ctx).Model(&userRow{}).Count(&n).Error
+	return n, err
+}

@@ -1,0 +1,530 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rencana-id/rencana/activities"
+	"github.com/rencana-id/rencana/internal/domain"
+)
+
+// Determinism: this code is replayed against the histories of running
+// proposals (and against workflows/testdata by TestReplay). Any future change
+// to what it does with an existing history (another activity, a timer, a
+// different order) must be wrapped in workflow.GetVersion, e.g.
+//
+//	if workflow.GetVersion(ctx, "notify-on-accept", workflow.DefaultVersion, 1) == 1 { ... }
+//
+// and a new testdata history recorded with -update-histories. Validators are
+// not replayed, so validation rules may change freely.
+
+// acts is only used for method references: workflows never call activities
+// directly.
+var acts *activities.Activities
+
+// ProposalWorkflow carries one proposal from draft to a terminal stage; see
+// the package doc and contract.go. It returns the final Proposal, or
+// continues as new with its whole state when Temporal suggests it.
+func ProposalWorkflow(ctx workflow.Context, in ProposalInput) (Proposal, error) {
+	return newProposalWorkflow(in).run(ctx)
+}
+
+type proposalWorkflow struct {
+	st ProposalState
+	// busy is the workflow's mutex: true while a transition is being
+	// recorded. Transitions take it one at a time (see acquire), so two
+	// concurrent Updates cannot both pass against the same stage.
+	busy bool
+	// retryAfter holds the clock back after a deadline transition failed to
+	// record, so a persistent failure cannot spin.
+	retryAfter time.Time
+	// changed wakes the main loop after a transition so it re-arms timers,
+	// notices terminal stages and continue-as-new suggestions.
+	changed workflow.Channel
+}
+
+func newProposalWorkflow(in ProposalInput) *proposalWorkflow {
+	w := &proposalWorkflow{}
+	if in.State != nil {
+		w.st = *in.State
+		return w
+	}
+	w.st.Calendar = in.Calendar
+	w.st.Proposal.ID = in.ProposalID
+	w.st.Proposal.CycleID = in.CycleID
+	return w
+}
+
+func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
+	w.changed = workflow.NewBufferedChannel(ctx, 1)
+	if err := w.register(ctx); err != nil {
+		return Proposal{}, err
+	}
+	if !w.st.Created {
+		ok, err := workflow.AwaitWithTimeout(ctx, CreateTimeout, func() bool { return w.st.Created })
+		if err != nil {
+			return Proposal{}, err
+		}
+		if !ok {
+			// The create Update was refused: nothing was saved.
+			workflow.GetLogger(ctx).Info("proposal never created; ending", "proposal_id", w.st.Proposal.ID)
+			return Proposal{}, nil
+		}
+	}
+	workflow.Go(ctx, w.notifier)
+
+	calendar := workflow.GetSignalChannel(ctx, SignalCalendar)
+	var armed *armedTimer
+	for {
+		if w.st.Proposal.Stage.Terminal() {
+			// Every Update is refused in a terminal stage: once the running
+			// handlers and notifications are done, nothing can happen.
+			if err := workflow.Await(ctx, func() bool {
+				return !w.busy && len(w.st.Pending) == 0 && workflow.AllHandlersFinished(ctx)
+			}); err != nil {
+				return Proposal{}, err
+			}
+			return w.st.Proposal, nil
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := workflow.Await(ctx, func() bool { return !w.busy && workflow.AllHandlersFinished(ctx) }); err != nil {
+				return Proposal{}, err
+			}
+			st := w.st
+			return Proposal{}, workflow.NewContinueAsNewError(ctx, ProposalWorkflowName, ProposalInput{
+				ProposalID: st.Proposal.ID, CycleID: st.Proposal.CycleID, Calendar: st.Calendar, State: &st,
+			})
+		}
+
+		now := workflow.Now(ctx)
+		want := w.nextDeadline(now)
+		if armed != nil && (want == nil || !want.equal(armed.deadline)) {
+			armed.cancel()
+			armed = nil
+		}
+		if want != nil && !want.At.After(now) {
+			if err := w.onDeadline(ctx, *want); err != nil {
+				return Proposal{}, err
+			}
+			continue
+		}
+		if want != nil && armed == nil {
+			armed = arm(ctx, *want, want.At.Sub(now))
+		}
+
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		if armed != nil {
+			sel.AddFuture(armed.future, func(f workflow.Future) { fired = f.Get(ctx, nil) == nil })
+		}
+		sel.AddReceive(calendar, func(c workflow.ReceiveChannel, _ bool) {
+			var cal domain.Calendar
+			c.Receive(ctx, &cal)
+			w.onCalendar(ctx, cal)
+		})
+		sel.AddReceive(w.changed, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		sel.Select(ctx)
+		if fired {
+			d := armed.deadline
+			armed = nil
+			if err := w.onDeadline(ctx, d); err != nil {
+				return Proposal{}, err
+			}
+		}
+	}
+}
+
+// register installs the query, the Updates and their validators. It runs
+// before anything else so the create Update of Update-with-Start finds its
+// handler.
+func (w *proposalWorkflow) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (Proposal, error) {
+		if !w.st.Created {
+			return Proposal{}, refusal(domain.Errorf(domain.ENOTFOUND, "Usulan belum dibuat."))
+		}
+		return w.st.Proposal, nil
+	}); err != nil {
+		return fmt.Errorf("register query: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCreate, w.create, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, req CreateRequest) error {
+			return refusal(checkCreate(&w.st, req))
+		},
+	}); err != nil {
+		return fmt.Errorf("register create: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEdit, w.edit, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, req EditRequest) error {
+			if err := w.ready(); err != nil {
+				return refusal(err)
+			}
+			return refusal(checkEdit(&w.st, req))
+		},
+	}); err != nil {
+		return fmt.Errorf("register edit: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateLock, w.lockUpdate, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, req ActionRequest) error {
+			if err := w.ready(); err != nil {
+				return refusal(err)
+			}
+			return refusal(checkLock(&w.st, req))
+		},
+	}); err != nil {
+		return fmt.Errorf("register lock: %w", err)
+	}
+	for _, action := range domain.Actions {
+		err := workflow.SetUpdateHandlerWithOptions(ctx, ActionUpdateName(action),
+			func(ctx workflow.Context, req ActionRequest) (Proposal, error) { return w.act(ctx, action, req) },
+			workflow.UpdateHandlerOptions{
+				Validator: func(ctx workflow.Context, req ActionRequest) error {
+					if err := w.ready(); err != nil {
+						return refusal(err)
+					}
+					return refusal(checkAction(&w.st, action, req, workflow.Now(ctx)))
+				},
+			})
+		if err != nil {
+			return fmt.Errorf("register %s: %w", action, err)
+		}
+	}
+	return nil
+}
+
+// ready refuses Updates before the draft exists.
+func (w *proposalWorkflow) ready() *domain.Error {
+	if !w.st.Created {
+		return domain.Errorf(domain.ENOTFOUND, "Usulan belum dibuat.")
+	}
+	return nil
+}
+
+// acquire takes the transition mutex. A handler runs right after its
+// validator in the same coroutine, and a transition in flight has already
+// put its target state in w.st, so the validator judged the state the
+// handler will build on. Only when another transition is still being
+// recorded does the handler wait, and then it checks the rules again,
+// because an Update that waited with it may have gone first; such a late
+// refusal is the only one that shows in history. (Validators are not run on
+// replay; this re-check is, so changing a rule needs workflow.GetVersion.)
+func (w *proposalWorkflow) acquire(ctx workflow.Context, recheck func() *domain.Error) error {
+	if w.busy {
+		if err := workflow.Await(ctx, func() bool { return !w.busy }); err != nil {
+			return err
+		}
+		if recheck != nil {
+			if de := recheck(); de != nil {
+				return refusal(de)
+			}
+		}
+	}
+	w.busy = true
+	return nil
+}
+
+func (w *proposalWorkflow) release() { w.busy = false }
+
+func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (Proposal, error) {
+	if err := w.acquire(ctx, func() *domain.Error { return checkCreate(&w.st, req) }); err != nil {
+		return Proposal{}, err
+	}
+	defer w.release()
+	now := workflow.Now(ctx)
+	next := applyPatch(w.st.Proposal, draftPatch(req.Draft))
+	next.RegionCode = req.Draft.RegionCode
+	next.Stage = domain.StageDraft
+	next.CreatedBy = req.Actor.Username
+	next.CreatedAt = now
+	w.st.Created = true
+	if err := w.record(ctx, EventCreate, req.Actor, "", nil, next); err != nil {
+		w.st.Created = false
+		return Proposal{}, err
+	}
+	return w.st.Proposal, nil
+}
+
+func (w *proposalWorkflow) edit(ctx workflow.Context, req EditRequest) (Proposal, error) {
+	if err := w.acquire(ctx, func() *domain.Error { return checkEdit(&w.st, req) }); err != nil {
+		return Proposal{}, err
+	}
+	defer w.release()
+	next := applyPatch(w.st.Proposal, req.Patch)
+	if err := w.record(ctx, EventEdit, req.Actor, "", req.Patch, next); err != nil {
+		return Proposal{}, err
+	}
+	return w.st.Proposal, nil
+}
+
+func (w *proposalWorkflow) lockUpdate(ctx workflow.Context, req ActionRequest) (Proposal, error) {
+	if err := w.acquire(ctx, func() *domain.Error { return checkLock(&w.st, req) }); err != nil {
+		return Proposal{}, err
+	}
+	defer w.release()
+	next := w.st.Proposal
+	next.Stage = domain.StageMinistry
+	if err := w.record(ctx, EventLock, req.Actor, req.Comment, nil, next); err != nil {
+		return Proposal{}, err
+	}
+	w.noticeCreator(ctx, req.Actor, req.Comment)
+	return w.st.Proposal, nil
+}
+
+func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req ActionRequest) (Proposal, error) {
+	if err := w.acquire(ctx, func() *domain.Error { return checkAction(&w.st, action, req, workflow.Now(ctx)) }); err != nil {
+		return Proposal{}, err
+	}
+	defer w.release()
+	prev := w.st.Proposal
+	next := prev
+	next.Stage = nextStage(prev.Stage, action)
+	var payload any
+	switch action {
+	case domain.ActionSubmit:
+		next.SubmittedBy = req.Actor.Username
+	case domain.ActionConsolidate:
+		next.Priority = req.Priority
+		next.ConsolidatedAmountIDR = req.ConsolidatedAmountIDR
+		next.FundingSource = req.FundingSource
+		next.Consolidated = true
+		payload = map[string]any{"priority": req.Priority, "consolidated_amount_idr": req.ConsolidatedAmountIDR, "funding_source": req.FundingSource}
+	case domain.ActionFund:
+		next.FundingSource = req.FundingSource
+		payload = map[string]any{"funding_source": req.FundingSource}
+	case domain.ActionMap:
+		next.SIPDCode = req.SIPDCode
+		payload = map[string]any{"sipd_code": req.SIPDCode}
+	}
+	if err := w.record(ctx, string(action), req.Actor, req.Comment, payload, next); err != nil {
+		return Proposal{}, err
+	}
+	if action == domain.ActionSubmit {
+		w.st.ReminderSent = false
+		w.notify(ctx, NoticeReviewRequested, "", domain.RoleReviewerKabKota, kabKotaOf(next.RegionCode),
+			"Usulan menunggu reviu",
+			fmt.Sprintf("Usulan %q (%s) diajukan oleh %s dan menunggu reviu Anda sebelum %s.", next.Title, next.RegionCode, req.Actor.Username, day(w.st.Calendar.ReviewDeadline)))
+	}
+	if next.Stage != prev.Stage {
+		w.noticeCreator(ctx, req.Actor, req.Comment)
+	}
+	return w.st.Proposal, nil
+}
+
+// record makes next the proposal's state and projects it with the
+// RecordTransition activity, returning only when the database has it (the
+// API's read-your-writes). The caller holds the mutex (acquire). If
+// recording fails for good the state is put back, so the workflow never
+// claims what the projection does not show.
+func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor domain.Actor, comment string, payload any, next Proposal) error {
+	prev, prevSeq := w.st.Proposal, w.st.Seq
+	now := workflow.Now(ctx)
+	var raw json.RawMessage
+	if payload != nil {
+		b, err := json.Marshal(payload)
+		if err != nil {
+			return refusal(domain.Errorf(domain.EINTERNAL, "Terjadi kesalahan internal."))
+		}
+		raw = b
+	}
+	if next.Stage != prev.Stage && action != EventEscalate {
+		next.Overdue = false
+	}
+	next.DueAt = DueAt(next.Stage, w.st.Calendar)
+	next.Version = prev.Version + 1
+	next.UpdatedAt = now
+	w.st.Seq++
+	ev := activities.ProposalEvent{
+		ProposalID: next.ID, Seq: w.st.Seq, Action: action, FromStage: prev.Stage, ToStage: next.Stage,
+		Actor: actor, Comment: comment, Payload: raw, At: now,
+	}
+	w.st.Proposal = next
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// Unlimited attempts: a database outage delays the answer, it does
+		// not lose the transition. Refusals are non-retryable.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
+	})
+	err := workflow.ExecuteActivity(actx, acts.RecordTransition, activities.RecordTransitionInput{Proposal: next, Event: ev}).Get(ctx, nil)
+	if err != nil {
+		w.st.Proposal, w.st.Seq = prev, prevSeq
+		workflow.GetLogger(ctx).Error("record transition failed", "proposal_id", next.ID, "action", action, "error", err)
+		return refusal(domain.Errorf(domain.EINTERNAL, "Perubahan usulan gagal disimpan; coba lagi nanti."))
+	}
+	w.changed.SendAsync(struct{}{})
+	return nil
+}
+
+// noticeCreator tells the creator that someone else moved their proposal.
+func (w *proposalWorkflow) noticeCreator(ctx workflow.Context, actor domain.Actor, comment string) {
+	p := w.st.Proposal
+	if actor.Username == p.CreatedBy {
+		return
+	}
+	msg := fmt.Sprintf("Usulan %q kini pada tahap %s (oleh %s).", p.Title, p.Stage.Label(), actor.Username)
+	if comment != "" {
+		msg += " Komentar: " + comment
+	}
+	w.notify(ctx, NoticeStageChanged, p.CreatedBy, "", "", "Tahap usulan berubah", msg)
+}
+
+// notify queues a notification; the notifier coroutine delivers it. Its ID
+// is fixed by the proposal, the seq and the kind, so a redelivery (a retry,
+// a continue-as-new) is a no-op.
+func (w *proposalWorkflow) notify(ctx workflow.Context, kind, username string, role domain.Role, scope, subject, msg string) {
+	p := w.st.Proposal
+	w.st.Pending = append(w.st.Pending, activities.NotifyInput{
+		Subject: "[rencana] " + subject,
+		Notification: activities.Notification{
+			ID: fmt.Sprintf("%s/%d/%s", p.ID, w.st.Seq, kind), RecipientUsername: username, RecipientRole: role,
+			RecipientScope: scope, ProposalID: p.ID, Kind: kind, Message: msg, CreatedAt: workflow.Now(ctx),
+		},
+	})
+}
+
+// notifier delivers queued notifications one by one, off the Updates' path
+// so a slow mailer never delays an answer.
+func (w *proposalWorkflow) notifier(ctx workflow.Context) {
+	nctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 24 * time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(w.st.Pending) > 0 }); err != nil {
+			return
+		}
+		n := w.st.Pending[0]
+		if err := workflow.ExecuteActivity(nctx, acts.Notify, n).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("notification dropped", "id", n.Notification.ID, "error", err)
+		}
+		w.st.Pending = w.st.Pending[1:]
+	}
+}
+
+// deadline is a moment of the calendar the workflow acts on by itself.
+type deadline struct {
+	Kind string // EventExpire, NoticeReviewReminder or EventEscalate
+	At   time.Time
+}
+
+func (d deadline) equal(o deadline) bool { return d.Kind == o.Kind && d.At.Equal(o.At) }
+
+// nextDeadline is the next thing the clock will do to this proposal, nil
+// when nothing: expiry of a draft, the reminder then the escalation of a
+// review.
+func (w *proposalWorkflow) nextDeadline(now time.Time) *deadline {
+	d := w.clockDeadline(now)
+	if d != nil && d.At.Before(w.retryAfter) {
+		d.At = w.retryAfter
+	}
+	return d
+}
+
+func (w *proposalWorkflow) clockDeadline(now time.Time) *deadline {
+	p, cal := w.st.Proposal, w.st.Calendar
+	switch p.Stage {
+	case domain.StageDraft:
+		if cal.SubmissionDeadline.IsZero() {
+			return nil
+		}
+		return &deadline{EventExpire, cal.SubmissionDeadline}
+	case domain.StageKabKotaReview:
+		if cal.ReviewDeadline.IsZero() || p.Overdue {
+			return nil
+		}
+		if !w.st.ReminderSent && now.Before(cal.ReviewDeadline) {
+			return &deadline{NoticeReviewReminder, cal.ReviewDeadline.Add(-ReminderBefore)}
+		}
+		return &deadline{EventEscalate, cal.ReviewDeadline}
+	}
+	return nil
+}
+
+// onDeadline does what the clock asks, after any transition in flight.
+func (w *proposalWorkflow) onDeadline(ctx workflow.Context, d deadline) error {
+	if err := w.acquire(ctx, nil); err != nil {
+		return err
+	}
+	defer w.release()
+	// An Update may have moved the proposal while we waited.
+	now := workflow.Now(ctx)
+	if cur := w.nextDeadline(now); cur == nil || !cur.equal(d) || now.Before(d.At) {
+		return nil
+	}
+	p := w.st.Proposal
+	switch d.Kind {
+	case EventExpire:
+		next := p
+		next.Stage = domain.StageExpired
+		comment := fmt.Sprintf("Batas waktu pengajuan %s lewat sebelum usulan diajukan.", day(d.At))
+		if err := w.record(ctx, EventExpire, SystemActor, comment, nil, next); err != nil {
+			w.retryAfter = now.Add(time.Hour) // state restored; try again later
+			return nil
+		}
+		w.noticeCreator(ctx, SystemActor, comment)
+	case NoticeReviewReminder:
+		w.st.ReminderSent = true
+		w.notify(ctx, NoticeReviewReminder, "", domain.RoleReviewerKabKota, kabKotaOf(p.RegionCode), "Pengingat batas reviu",
+			fmt.Sprintf("Usulan %q (%s) belum direviu; batas reviu %s.", p.Title, p.RegionCode, day(w.st.Calendar.ReviewDeadline)))
+	case EventEscalate:
+		next := p
+		next.Overdue = true
+		comment := fmt.Sprintf("Batas reviu %s lewat; diteruskan ke Kepala Dinas kab/kota.", day(d.At))
+		if err := w.record(ctx, EventEscalate, SystemActor, comment, nil, next); err != nil {
+			w.retryAfter = now.Add(time.Hour)
+			return nil
+		}
+		w.notify(ctx, NoticeReviewOverdue, "", domain.RoleKadisKabKota, kabKotaOf(p.RegionCode), "Reviu usulan terlambat",
+			fmt.Sprintf("Usulan %q (%s) melewati batas reviu %s dan belum diputuskan.", p.Title, p.RegionCode, day(d.At)))
+	}
+	return nil
+}
+
+// onCalendar takes the cycle's new dates: the timers follow on the next
+// loop turn; a due date or overdue flag that changes is recorded.
+func (w *proposalWorkflow) onCalendar(ctx workflow.Context, cal domain.Calendar) {
+	if w.acquire(ctx, nil) != nil {
+		return
+	}
+	defer w.release()
+	now := workflow.Now(ctx)
+	w.st.Calendar = cal
+	p := w.st.Proposal
+	if p.Stage.Terminal() {
+		return
+	}
+	next := p
+	if p.Stage == domain.StageKabKotaReview && now.Before(cal.ReviewDeadline) {
+		next.Overdue = false
+		if now.Before(cal.ReviewDeadline.Add(-ReminderBefore)) {
+			w.st.ReminderSent = false
+		}
+	}
+	due := DueAt(p.Stage, cal)
+	if next.Overdue == p.Overdue && sameTime(due, p.DueAt) {
+		return
+	}
+	_ = w.record(ctx, EventReschedule, SystemActor, "Jadwal siklus berubah.", map[string]any{"calendar": cal}, next)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// armedTimer is the one deadline timer the loop keeps running.
+type armedTimer struct {
+	deadline deadline
+	future   workflow.Future
+	cancel   workflow.CancelFunc
+}
+
+func arm(ctx workflow.Context, d deadline, after time.Duration) *armedTimer {
+	tctx, cancel := workflow.WithCancel(ctx)
+	return &armedTimer{deadline: d, future: workflow.NewTimer(tctx, after), cancel: cancel}
+}

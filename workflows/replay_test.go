@@ -1,0 +1,33 @@
+package workflows_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rencana-id/rencana/workflows"
+)
+
+// TestReplay replays every recorded history in testdata against the current
+// code: a change that is not deterministic for running proposals (one not
+// wrapped in workflow.GetVersion) fails here. The files come from the
+// integration tests, run with -update-histories.
+func TestReplay(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no histories in testdata; run go test ./workflows/ -run Integration -update-histories")
+	logger := tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflowWithOptions(workflows.ProposalWorkflow, workflow.RegisterOptions{Name: workflows.ProposalWorkflowName})
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
+		})
+	}
+}
