@@ -38,7 +38,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 		_ = db.Close()
 		return nil, fmt.Errorf("load reference data: %w", err)
 	}
-	log.Info("reference data ready", "result", fmt.Sprintf("%+v", res), "duration", time.Since(start).Round(time.Millisecond))
+	log.Info("reference data ready", "result", fmt.Sprintf("%+v", res), "duration", time.Since(start).Round(time.Millisecond).String())
 	return db, nil
 }
 

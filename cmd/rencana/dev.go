@@ -68,7 +68,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		}()
 		temporalAddr = dev.HostPort()
 		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
-		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond))
+		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 
 	db, err := openStore(ctx, cfg, log, true)

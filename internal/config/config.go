@@ -174,10 +174,16 @@ func envOr(getenv Getenv, name, def string) string {
 // Logger builds the process logger: JSON outside dev, text in dev.
 func (c Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	var l *slog.Logger
 	if c.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		l = slog.New(slog.NewTextHandler(w, opts))
+	} else {
+		l = slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	// Packages that log through slog.Default (migrations, policy seeding)
+	// must write in the same format and place as the rest of the process.
+	slog.SetDefault(l)
+	return l
 }
 
 // DevJWTSecret returns the configured secret or, in dev, one generated once

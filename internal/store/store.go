@@ -114,7 +114,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	results, err := p.Up(ctx)
 	for _, r := range results {
-		slog.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+		slog.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration.String())
 	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
