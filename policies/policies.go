@@ -445,3 +445,23 @@ func (a *Authorizer) lockRevision(tx *gorm.DB) (int64, error) {
 	}
 	return rev, nil
 }
+
+// Holders lists the users who hold role, in force at at (zero: now), with a
+// scope that covers region: the people a notification "to the reviewers of
+// 74.05" reaches. Sorted, so mail goes out in a stable order.
+func (a *Authorizer) Holders(_ context.Context, role domain.Role, region string, at time.Time) ([]string, error) {
+	sec := a.now(at)
+	var out []string
+	a.mu.RLock()
+	for username, gs := range a.st.grants {
+		for _, g := range gs {
+			if g.role == role && g.activeAt(sec) && domain.ScopeCovers(g.scope, region) {
+				out = append(out, username)
+				break
+			}
+		}
+	}
+	a.mu.RUnlock()
+	sort.Strings(out)
+	return out, nil
+}

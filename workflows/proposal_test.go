@@ -149,7 +149,7 @@ func TestWrongStageRefused(t *testing.T) {
 			when := slot(s)
 			var tries []*outcome
 			for _, a := range domain.Actions {
-				if stageAllows(s, a) {
+				if designAllows(s, a) {
 					continue
 				}
 				tries = append(tries, h.do(when, a, actors[a]))

@@ -92,7 +92,11 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer tc.Close()
-	w := newWorker(tc, db, log)
+	mailer, err := newMailer(cfg, db, authz, log)
+	if err != nil {
+		return err
+	}
+	w := newWorker(tc, db, mailer)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/mail"
 	"strings"
 
 	"github.com/rencana-id/rencana/internal/auth"
@@ -33,16 +34,17 @@ func (g *grantList) Set(v string) error {
 // runUser implements `rencana user create`.
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: rencana user create --username U --full-name N [--password P] [--role ROLE@SCOPE ...]")
+		return errors.New("usage: rencana user create --username U --full-name N [--password P] [--email E] [--role ROLE@SCOPE ...]")
 	}
 	var (
-		username, fullName, password string
-		grants                       grantList
+		username, fullName, password, email string
+		grants                              grantList
 	)
 	cfg, _, err := config.Load(config.ModeUser, args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "login name (required)")
 		fs.StringVar(&fullName, "full-name", "", "full name as shown to others (required)")
 		fs.StringVar(&password, "password", "", "password; generated and printed when empty")
+		fs.StringVar(&email, "email", "", "mail address for notifications (optional)")
 		fs.Var(&grants, "role", "grant ROLE@SCOPE, repeatable (e.g. camat@74.05.03, admin@*)")
 	})
 	if err != nil {
@@ -57,6 +59,11 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	auth.ValidatePassword(&v, "--password", password)
 	if strings.TrimSpace(fullName) == "" {
 		v.Add("--full-name", "wajib diisi")
+	}
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			v.Add("--email", "alamat surel tidak valid")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return describe(err)
@@ -78,7 +85,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	if err := db.CreateUser(ctx, store.User{Username: username, FullName: fullName, PasswordHash: hash}); err != nil {
+	if err := db.CreateUser(ctx, store.User{Username: username, FullName: fullName, PasswordHash: hash, Email: email}); err != nil {
 		return describe(err)
 	}
 	for _, g := range grants {

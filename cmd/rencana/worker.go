@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -11,13 +10,14 @@ import (
 	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/policies"
 	"github.com/rencana-id/rencana/workflows"
 )
 
 // newWorker registers every workflow and activity on the task queue.
-func newWorker(c client.Client, db *store.DB, log *slog.Logger) worker.Worker {
+func newWorker(c client.Client, db *store.DB, mailer activities.Mailer) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, activities.New(db, activities.LogMailer{Log: log}))
+	workflows.Register(w, activities.New(db, mailer))
 	return w
 }
 
@@ -37,7 +37,16 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer tc.Close()
-	w := newWorker(tc, db, log)
+	authz, err := policies.New(ctx, db) // whom role-addressed mail reaches
+	if err != nil {
+		return err
+	}
+	defer authz.Close()
+	mailer, err := newMailer(cfg, db, authz, log)
+	if err != nil {
+		return err
+	}
+	w := newWorker(tc, db, mailer)
 	if err := w.Start(); err != nil {
 		return err
 	}

@@ -67,6 +67,12 @@ type Config struct {
 	// TemporalDevPort is the dev server's frontend port in dev:
 	// RENCANA_TEMPORAL_DEV_PORT (default 7233).
 	TemporalDevPort string
+	// SMTPURL, smtp://user:password@host:port, turns on mailing
+	// notifications: RENCANA_SMTP_URL. Unset: in-app only (dev logs mail).
+	SMTPURL string
+	// MailFrom is the sender of notification mail: RENCANA_MAIL_FROM,
+	// required with RENCANA_SMTP_URL.
+	MailFrom string
 }
 
 // Getenv looks a variable up; tests pass a map-backed one.
@@ -129,6 +135,16 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		c.JWTSecret = []byte(secret)
 	case mode == ModeServe:
 		bad("RENCANA_JWT_SECRET", "required outside `rencana dev`")
+	}
+	c.SMTPURL = strings.TrimSpace(getenv("RENCANA_SMTP_URL"))
+	c.MailFrom = strings.TrimSpace(getenv("RENCANA_MAIL_FROM"))
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+			bad("RENCANA_SMTP_URL", "must be smtp://user:password@host:port or unset")
+		}
+		if !strings.Contains(c.MailFrom, "@") {
+			bad("RENCANA_MAIL_FROM", "a sender address is required with RENCANA_SMTP_URL")
+		}
 	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		bad("RENCANA_ADMIN_PASSWORD", "must be at least 8 characters")

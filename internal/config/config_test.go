@@ -51,6 +51,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"bad ttl", config.ModeDev, map[string]string{"RENCANA_TOKEN_TTL": "forever"}, "RENCANA_TOKEN_TTL"},
 		{"bad log format", config.ModeDev, map[string]string{"RENCANA_LOG_FORMAT": "xml"}, "RENCANA_LOG_FORMAT"},
 		{"bad log level", config.ModeDev, map[string]string{"RENCANA_LOG_LEVEL": "loud"}, "RENCANA_LOG_LEVEL"},
+		{"bad smtp url", config.ModeDev, map[string]string{"RENCANA_SMTP_URL": "mail.example.org:25", "RENCANA_MAIL_FROM": "a@b.id"}, "RENCANA_SMTP_URL"},
+		{"smtp without sender", config.ModeDev, map[string]string{"RENCANA_SMTP_URL": "smtp://mail.example.org:25"}, "RENCANA_MAIL_FROM"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,9 +17,11 @@ type User struct {
 	Username     string
 	FullName     string
 	PasswordHash string
-	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Email is where notifications are mailed; empty means in-app only.
+	Email     string
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // userRow maps the users table; it stays inside the store.
@@ -27,6 +29,7 @@ type userRow struct {
 	Username     string `gorm:"primaryKey"`
 	FullName     string
 	PasswordHash string
+	Email        string
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -37,7 +40,7 @@ func (userRow) TableName() string { return "users" }
 // CreateUser inserts u; an existing username is a conflict.
 func (db *DB) CreateUser(ctx context.Context, u User) error {
 	now := time.Now().UTC()
-	row := userRow{Username: u.Username, FullName: u.FullName, PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: now, UpdatedAt: now}
+	row := userRow{Username: u.Username, FullName: u.FullName, PasswordHash: u.PasswordHash, Email: u.Email, Disabled: u.Disabled, CreatedAt: now, UpdatedAt: now}
 	err := db.Gorm.WithContext(ctx).Create(&row).Error
 	if IsUniqueViolation(err) {
 		return domain.Errorf(domain.ECONFLICT, "Nama pengguna %q sudah dipakai.", u.Username)
@@ -79,4 +82,29 @@ func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.Gorm.WithContext(ctx).Model(&userRow{}).Count(&n).Error
 	return n, err
+}
+
+// UserEmails returns the addresses of those of usernames that have one and
+// are not disabled, in the order asked: whom a notification is mailed to.
+func (db *DB) UserEmails(ctx context.Context, usernames []string) ([]string, error) {
+	if len(usernames) == 0 {
+		return nil, nil
+	}
+	var rows []userRow
+	err := db.Gorm.WithContext(ctx).Select("username", "email").
+		Where("username IN ? AND email <> '' AND NOT disabled", usernames).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("user emails: %w", err)
+	}
+	byName := make(map[string]string, len(rows))
+	for _, r := range rows {
+		byName[r.Username] = r.Email
+	}
+	var out []string
+	for _, u := range usernames {
+		if e, ok := byName[u]; ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }

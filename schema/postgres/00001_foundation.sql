@@ -41,6 +41,7 @@ CREATE TABLE users (
     username      TEXT PRIMARY KEY,
     full_name     TEXT NOT NULL,
     password_hash TEXT NOT NULL,
+    email         TEXT NOT NULL DEFAULT '', -- where notifications are mailed; empty: in-app only
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    TIMESTAMPTZ NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL

@@ -39,6 +39,7 @@ CREATE TABLE users (
     username      TEXT PRIMARY KEY,
     full_name     TEXT NOT NULL,
     password_hash TEXT NOT NULL,
+    email         TEXT NOT NULL DEFAULT '', -- where notifications are mailed; empty: in-app only
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    DATETIME NOT NULL,
     updated_at    DATETIME NOT NULL
