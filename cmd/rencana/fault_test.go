@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	neturl "net/url"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -160,4 +164,140 @@ func TestWorkerKilledMidLifecycleLosesNothing(t *testing.T) {
 		actions = append(actions, ev.Action)
 	}
 	require.Equal(t, []string{"create", "submit", "approve", "accept", "consolidate", "lock", "fund", "map"}, actions)
+}
+
+// pgProxy is a TCP relay between the worker and PostgreSQL that the test can
+// cut: the database becomes unreachable for the worker without touching
+// the server the rest of the tests share.
+type pgProxy struct {
+	l      net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  map[net.Conn]struct{}
+}
+
+func newPGProxy(t *testing.T, target string) *pgProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &pgProxy{l: l, target: target, conns: map[net.Conn]struct{}{}}
+	t.Cleanup(func() { l.Close(); p.setDown(true) })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go p.relay(c)
+		}
+	}()
+	return p
+}
+
+func (p *pgProxy) relay(c net.Conn) {
+	p.mu.Lock()
+	if p.down {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	p.mu.Unlock()
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[s] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	go func() { _, _ = io.Copy(s, c); s.Close(); c.Close() }()
+	_, _ = io.Copy(c, s)
+	s.Close()
+	c.Close()
+}
+
+// setDown cuts every open connection and refuses new ones, or lets them in
+// again.
+func (p *pgProxy) setDown(down bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = down
+	if down {
+		for c := range p.conns {
+			c.Close()
+		}
+		p.conns = map[net.Conn]struct{}{}
+	}
+}
+
+// TestDatabaseOutageDelaysButLosesNothing: while the worker cannot reach
+// PostgreSQL, a decision is not answered (it is not durable in the
+// projection yet); once the database is back, it is answered and recorded
+// exactly once.
+func TestDatabaseOutageDelaysButLosesNothing(t *testing.T) {
+	srv := devserver.ForTest(t)
+	direct := storetest.PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	db, err := store.Open(ctx, direct, "")
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.Migrate(ctx))
+	now := time.Now().UTC().Truncate(time.Second)
+	cal := domain.Calendar{
+		SubmissionDeadline: now.Add(time.Hour), ReviewDeadline: now.Add(2 * time.Hour),
+		RakordaStart: now.Add(3 * time.Hour), RakordaEnd: now.Add(4 * time.Hour),
+		ConsolidationDeadline: now.Add(5 * time.Hour), MinistryDeadline: now.Add(6 * time.Hour),
+		MappingDeadline: now.Add(7 * time.Hour),
+	}
+	for _, q := range []string{
+		"INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)",
+		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')",
+		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')",
+	} {
+		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+	}
+	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, CreatedBy: "kadis.sultra", Calendar: cal}))
+
+	u, err := neturl.Parse(direct)
+	require.NoError(t, err)
+	proxy := newPGProxy(t, u.Host)
+	u.Host = proxy.l.Addr().String()
+	startWorkerProcess(t, u.String(), srv.HostPort(), srv.Namespace())
+
+	c := srv.Client()
+	id := fmt.Sprintf("fault-db-%d", time.Now().UnixNano())
+	planner := domain.Actor{Username: "kec.andoolo", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
+	_, err = workflows.Create(ctx, c, workflows.ProposalInput{ProposalID: id, CycleID: "74-2027", Calendar: cal},
+		workflows.CreateRequest{Actor: planner, Draft: workflows.Draft{
+			RegionCode: "74.05.03", Title: "Bazar produk UMKM", Description: "Bazar bulanan di alun-alun",
+			Category: "bazar", AmountIDR: 80_000_000, FundingSource: "apbd_kabkota",
+			Indicators: []workflows.Indicator{{Name: "UMKM peserta", Target: 40, Unit: "unit usaha"}},
+		}})
+	require.NoError(t, err)
+
+	proxy.setDown(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := workflows.Act(ctx, c, id, domain.ActionSubmit, workflows.ActionRequest{
+			Actor: domain.Actor{Username: "camat.andoolo", Role: domain.RoleCamat, Scope: "74.05.03"}})
+		done <- err
+	}()
+	answered := func() bool { return len(done) > 0 }
+	require.Never(t, answered, 4*time.Second, 100*time.Millisecond, "a decision is not answered before it is in the database")
+	proxy.setDown(false)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-ctx.Done():
+		t.Fatal("the submit was never answered after the database came back")
+	}
+
+	row, err := db.GetProposal(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, domain.StageKabKotaReview, row.Stage)
+	events, err := db.ListProposalEvents(ctx, id)
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	require.Equal(t, []string{"create", "submit"}, []string{events[0].Action, events[1].Action})
 }
