@@ -164,3 +164,16 @@ func TestStagesAndActions(t *testing.T) {
 		require.False(t, s.Terminal(), s)
 	}
 }
+
+func TestZoneOf(t *testing.T) {
+	for code, want := range map[string]*time.Location{
+		"74.05.03": domain.WITA, "74": domain.WITA, "51.71": domain.WITA, "64": domain.WITA, "53.10": domain.WITA,
+		"31.71": domain.WIB, "62": domain.WIB, "61.01": domain.WIB, "11": domain.WIB, "36": domain.WIB,
+		"81.01": domain.WIT, "82": domain.WIT, "91": domain.WIT, "96.01": domain.WIT,
+		domain.NationalScope: domain.WIB, "": domain.WIB,
+	} {
+		require.Equal(t, want, domain.ZoneOf(code), code)
+	}
+	deadline := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	require.Equal(t, "2026-03-01 17:00 WITA", deadline.In(domain.ZoneOf("74")).Format("2006-01-02 15:04 MST"))
+}
