@@ -177,3 +177,22 @@ func TestZoneOf(t *testing.T) {
 	deadline := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	require.Equal(t, "2026-03-01 17:00 WITA", deadline.In(domain.ZoneOf("74")).Format("2006-01-02 15:04 MST"))
 }
+
+// Every code users can meet has an Indonesian label of its own.
+func TestLabels(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range domain.Actions {
+		require.NotEqual(t, string(a), a.Label())
+		require.False(t, seen[a.Label()], a)
+		seen[a.Label()] = true
+	}
+	for _, c := range domain.Categories {
+		require.NotEqual(t, string(c), c.Label(), c)
+	}
+	for _, f := range domain.FundingSources {
+		require.NotEqual(t, string(f), f.Label(), f)
+	}
+	for _, r := range domain.Roles {
+		require.NotEqual(t, string(r), r.Label(), r)
+	}
+}
