@@ -1,0 +1,33 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBarChartEscapesLabels(t *testing.T) {
+	out := string(barChart([]bar{
+		{Label: `<script>alert(1)</script>`, Value: 10, Text: "Rp 10"},
+		{Label: "Kabupaten Konawe Selatan", Value: 5, Text: "Rp 5"},
+	}))
+	require.NotContains(t, out, "<script>")
+	require.Contains(t, out, "&lt;script&gt;")
+	require.Equal(t, 2, strings.Count(out, "<rect"))
+	require.Contains(t, out, `width="260"`, "the largest value spans the whole bar area")
+	require.Contains(t, out, `width="130"`, "half the value, half the width")
+}
+
+func TestTemplatesParse(t *testing.T) {
+	h, err := New(Deps{})
+	require.NoError(t, err)
+	require.Len(t, h.pages, 8)
+}
+
+func TestSafeNext(t *testing.T) {
+	require.Equal(t, "/usulan/p-1", safeNext("/usulan/p-1"))
+	for _, bad := range []string{"https://evil.example", "//evil.example", `/\evil.example`, ""} {
+		require.Equal(t, "/tugas", safeNext(bad), bad)
+	}
+}

@@ -1,0 +1,565 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rencana-id/rencana/internal/domain"
+)
+
+func (h *Handler) tasks(w http.ResponseWriter, r *http.Request, s *session) {
+	var page taskPage
+	q := url.Values{"limit": {"50"}}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		q.Set("cursor", c)
+	}
+	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/tasks", query: q}, &page); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d := s.base("Tugas Saya", "tugas")
+	d.Flash = r.URL.Query().Get("pesan")
+	d.Data = page
+	h.render(w, r, "tasks", http.StatusOK, d)
+}
+
+type listFilter struct {
+	CycleID, Stage, Region, Q string
+}
+
+var listStages = []domain.Stage{domain.StageDraft, domain.StageKabKotaReview, domain.StageRakorda, domain.StageConsolidation,
+	domain.StageMinistry, domain.StageSIPDMapping, domain.StageFinal, domain.StageRejected, domain.StageDeferred,
+	domain.StageDeclined, domain.StageWithdrawn, domain.StageExpired}
+
+func (h *Handler) proposals(w http.ResponseWriter, r *http.Request, s *session) {
+	in := r.URL.Query()
+	f := listFilter{CycleID: in.Get("cycle_id"), Stage: in.Get("stage"), Region: strings.TrimSpace(in.Get("region")), Q: strings.TrimSpace(in.Get("q"))}
+	q := url.Values{"limit": {"50"}}
+	for k, v := range map[string]string{"cycle_id": f.CycleID, "stage": f.Stage, "region": f.Region, "q": f.Q, "cursor": in.Get("cursor")} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var page proposalPage
+	d := s.base("Usulan", "usulan")
+	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals", query: q}, &page); err != nil {
+		p, ok := err.(*problem)
+		if !ok || p.Status != http.StatusUnprocessableEntity {
+			h.fail(w, r, s, err)
+			return
+		}
+		d.Error, d.Fields = p.message(), p.Fields // a bad filter: show it, keep the form
+	}
+	cycles, _ := h.listCycles(r, s)
+	next := url.Values{}
+	for k, v := range q {
+		next[k] = v
+	}
+	next.Set("cursor", page.NextCursor)
+	next.Del("limit")
+	d.Data = map[string]any{"Filter": f, "Page": page, "Cycles": cycles, "Stages": listStages, "NextURL": "/usulan?" + next.Encode()}
+	h.render(w, r, "proposals", http.StatusOK, d)
+}
+
+func (h *Handler) listCycles(r *http.Request, s *session) ([]cycleView, error) {
+	var out struct {
+		Items []cycleView `json:"items"`
+	}
+	res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/cycles"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The list is {"items":[...]}; accept a bare array too.
+	if err := decodeItems(res.Body, &out.Items); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// --- the proposal form ---
+
+type indicatorRow struct{ Name, Target, Unit string }
+
+type formValues struct {
+	CycleID, RegionCode, Title, Description, Category, Amount, FundingSource, SIPDCode, Beneficiaries string
+	Indicators                                                                                      []indicatorRow
+}
+
+type formData struct {
+	Action string
+	// Key is the create's Idempotency-Key, fixed when the empty form is
+	// first shown and carried through re-renders, so a double click or a
+	// resubmitted page creates one proposal.
+	Key          string
+	Edit         bool
+	Version      int64
+	Cycles       []cycleView
+	Regions      []regionView
+	Categories   []domain.Category
+	Funding      []domain.FundingSource
+	Nomenclature []nomenclatureView
+	V            formValues
+}
+
+// readForm reads the posted proposal form; amounts and targets typed the
+// Indonesian way are converted here, other checks are the API's.
+func readForm(r *http.Request) (formValues, map[string]string) {
+	f := r.PostForm
+	v := formValues{
+		CycleID: f.Get("cycle_id"), RegionCode: f.Get("region_code"), Title: f.Get("title"),
+		Description: f.Get("description"), Category: f.Get("category"), Amount: f.Get("amount_idr"),
+		FundingSource: f.Get("funding_source"), SIPDCode: f.Get("sipd_code"), Beneficiaries: f.Get("beneficiaries"),
+	}
+	names, targets, units := f["indicator_name"], f["indicator_target"], f["indicator_unit"]
+	for i := range names {
+		row := indicatorRow{Name: names[i]}
+		if i < len(targets) {
+			row.Target = targets[i]
+		}
+		if i < len(units) {
+			row.Unit = units[i]
+		}
+		v.Indicators = append(v.Indicators, row)
+	}
+	return v, nil
+}
+
+// body turns form values into the API's JSON; blank indicator rows are
+// dropped. Conversion errors come back per field.
+func (v formValues) body(withCycle bool) (map[string]any, map[string]string) {
+	errs := map[string]string{}
+	amount, err := parseRupiah(v.Amount)
+	if err != nil {
+		errs["amount_idr"] = err.Error()
+	}
+	inds := []map[string]any{}
+	for _, row := range v.Indicators {
+		if strings.TrimSpace(row.Name+row.Target+row.Unit) == "" {
+			continue
+		}
+		t, err := parseNumber(row.Target)
+		if err != nil {
+			errs[fmt.Sprintf("indicators[%d].target", len(inds))] = err.Error()
+		}
+		inds = append(inds, map[string]any{"name": strings.TrimSpace(row.Name), "target": t, "unit": strings.TrimSpace(row.Unit)})
+	}
+	b := map[string]any{
+		"title": v.Title, "description": v.Description, "category": v.Category, "amount_idr": amount,
+		"funding_source": v.FundingSource, "indicators": inds, "sipd_code": strings.TrimSpace(v.SIPDCode),
+		"beneficiaries": v.Beneficiaries,
+	}
+	if withCycle {
+		b["cycle_id"], b["region_code"] = v.CycleID, v.RegionCode
+	}
+	return b, errs
+}
+
+// padIndicators keeps at least three rows, and one blank row to type in.
+func (v *formValues) padIndicators(extra int) {
+	for len(v.Indicators) < 3 || extra > 0 {
+		v.Indicators = append(v.Indicators, indicatorRow{})
+		extra--
+	}
+}
+
+// formChoices fills the form's pick lists: cycles, the regions the user may
+// propose for, and the sub kegiatan of the right pemda level.
+func (h *Handler) formChoices(r *http.Request, s *session, fd *formData) {
+	fd.Categories, fd.Funding = domain.Categories, domain.FundingSources
+	if !fd.Edit {
+		fd.Cycles, _ = h.listCycles(r, s)
+		fd.Regions = h.proposalRegions(r, s)
+	}
+	fd.Nomenclature = h.nomenclature(r, s, fd.V.RegionCode)
+}
+
+// proposalRegions lists the regions the user drafts for: their own scope
+// and, for a kab/kota planner, its kecamatan; a kecamatan planner also its
+// desa.
+func (h *Handler) proposalRegions(r *http.Request, s *session) []regionView {
+	var out []regionView
+	seen := map[string]bool{}
+	add := func(rv regionView) {
+		if !seen[rv.Code] {
+			seen[rv.Code] = true
+			out = append(out, rv)
+		}
+	}
+	for _, g := range s.user.Roles {
+		switch g.Role {
+		case domain.RolePerencanaKecamatan, domain.RolePerencanaKabKota, domain.RolePerencanaProvinsi:
+		default:
+			continue
+		}
+		var self regionView
+		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions/" + url.PathEscape(g.Scope)}, &self); err != nil {
+			continue
+		}
+		add(self)
+		if g.Role == domain.RolePerencanaProvinsi {
+			continue // a province's kab/kota draft their own proposals
+		}
+		res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions", query: url.Values{"parent": {g.Scope}}}, nil)
+		if err != nil {
+			continue
+		}
+		var kids []regionView
+		if decodeItems(res.Body, &kids) == nil {
+			for _, k := range kids {
+				add(k)
+			}
+		}
+	}
+	return out
+}
+
+func (h *Handler) nomenclature(r *http.Request, s *session, region string) []nomenclatureView {
+	level := "kabkota"
+	if region != "" && domain.PemdaLevelOf(region) == domain.PemdaProvinsi {
+		level = "provinsi"
+	}
+	res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/nomenclature", query: url.Values{"pemda_level": {level}, "limit": {"500"}}}, nil)
+	if err != nil {
+		return nil
+	}
+	var rows []nomenclatureView
+	if decodeItems(res.Body, &rows) != nil {
+		return nil
+	}
+	return rows
+}
+
+func (h *Handler) newProposal(w http.ResponseWriter, r *http.Request, s *session) {
+	fd := formData{Action: "/usulan/baru", Key: randomKey()}
+	fd.V.padIndicators(0)
+	h.formChoices(r, s, &fd)
+	if len(fd.Cycles) > 0 {
+		fd.V.CycleID = fd.Cycles[len(fd.Cycles)-1].ID
+	}
+	d := s.base("Usulan baru", "baru")
+	d.Data = fd
+	h.render(w, r, "proposal_form", http.StatusOK, d)
+}
+
+func (h *Handler) createProposal(w http.ResponseWriter, r *http.Request, s *session) {
+	v, _ := readForm(r)
+	fd := formData{Action: "/usulan/baru", V: v, Key: r.PostForm.Get("kunci")}
+	if len(fd.Key) < 16 || len(fd.Key) > 64 {
+		fd.Key = randomKey()
+	}
+	d := s.base("Usulan baru", "baru")
+	if r.PostForm.Get("op") == "tambah-indikator" {
+		fd.V.padIndicators(1)
+		h.formChoices(r, s, &fd)
+		d.Data = fd
+		h.render(w, r, "proposal_form", http.StatusOK, d)
+		return
+	}
+	body, errs := v.body(true)
+	if len(errs) == 0 {
+		var p proposalView
+		_, err := h.call(r, s.token, apiCall{method: "POST", path: "/api/v1/proposals", body: body, headers: map[string]string{"Idempotency-Key": fd.Key}}, &p)
+		if err == nil {
+			http.Redirect(w, r, "/usulan/"+url.PathEscape(p.ID)+"?pesan="+url.QueryEscape("Draf usulan tersimpan."), http.StatusSeeOther)
+			return
+		}
+		pr, ok := err.(*problem)
+		if !ok || pr.Status != http.StatusUnprocessableEntity && pr.Status != http.StatusNotFound && pr.Status != http.StatusForbidden {
+			h.fail(w, r, s, err)
+			return
+		}
+		d.Error, errs = pr.message(), pr.Fields
+	} else {
+		d.Error = "Periksa isian yang ditandai."
+	}
+	d.Fields = errs
+	fd.V.padIndicators(0)
+	h.formChoices(r, s, &fd)
+	d.Data = fd
+	h.render(w, r, "proposal_form", http.StatusUnprocessableEntity, d)
+}
+
+func (h *Handler) getProposal(r *http.Request, s *session, id string) (proposalView, error) {
+	var p proposalView
+	_, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals/" + url.PathEscape(id)}, &p)
+	return p, err
+}
+
+func (h *Handler) editProposal(w http.ResponseWriter, r *http.Request, s *session) {
+	p, err := h.getProposal(r, s, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if p.Stage != domain.StageDraft {
+		h.renderStatus(w, r, s, http.StatusConflict, "Hanya draf yang dapat diubah.")
+		return
+	}
+	fd := formData{Action: "/usulan/" + url.PathEscape(p.ID) + "/ubah", Edit: true, Version: p.Version, V: valuesOf(p)}
+	fd.V.padIndicators(1)
+	h.formChoices(r, s, &fd)
+	d := s.base("Ubah draf", "usulan")
+	d.Data = fd
+	h.render(w, r, "proposal_form", http.StatusOK, d)
+}
+
+func valuesOf(p proposalView) formValues {
+	v := formValues{CycleID: p.CycleID, RegionCode: p.RegionCode, Title: p.Title, Description: p.Description,
+		Category: string(p.Category), FundingSource: string(p.FundingSource), SIPDCode: p.SIPDCode, Beneficiaries: p.Beneficiaries}
+	if p.AmountIDR != 0 {
+		v.Amount = strings.TrimPrefix(rupiah(p.AmountIDR), "Rp ")
+	}
+	for _, ind := range p.Indicators {
+		v.Indicators = append(v.Indicators, indicatorRow{Name: ind.Name, Target: number(ind.Target), Unit: ind.Unit})
+	}
+	return v
+}
+
+func (h *Handler) updateProposal(w http.ResponseWriter, r *http.Request, s *session) {
+	id := r.PathValue("id")
+	v, _ := readForm(r)
+	version := r.PostForm.Get("version")
+	fd := formData{Action: "/usulan/" + url.PathEscape(id) + "/ubah", Edit: true, V: v}
+	fd.Version, _ = strconv.ParseInt(version, 10, 64)
+	d := s.base("Ubah draf", "usulan")
+	if r.PostForm.Get("op") == "tambah-indikator" {
+		fd.V.padIndicators(1)
+		h.formChoices(r, s, &fd)
+		d.Data = fd
+		h.render(w, r, "proposal_form", http.StatusOK, d)
+		return
+	}
+	body, errs := v.body(false)
+	if len(errs) == 0 {
+		_, err := h.call(r, s.token, apiCall{method: "PATCH", path: "/api/v1/proposals/" + url.PathEscape(id), body: body,
+			headers: map[string]string{"If-Match": `"` + version + `"`}}, nil)
+		if err == nil {
+			http.Redirect(w, r, "/usulan/"+url.PathEscape(id)+"?pesan="+url.QueryEscape("Perubahan tersimpan."), http.StatusSeeOther)
+			return
+		}
+		pr, ok := err.(*problem)
+		if !ok || (pr.Status != http.StatusUnprocessableEntity && pr.Status != http.StatusPreconditionFailed) {
+			h.fail(w, r, s, err)
+			return
+		}
+		d.Error, errs = pr.message(), pr.Fields
+		if pr.Status == http.StatusPreconditionFailed {
+			d.Error = "Usulan ini telah diubah orang lain sejak Anda membukanya. Buka ulang halaman untuk melihat versi terbaru."
+		}
+	} else {
+		d.Error = "Periksa isian yang ditandai."
+	}
+	d.Fields = errs
+	fd.V.padIndicators(0)
+	h.formChoices(r, s, &fd)
+	d.Data = fd
+	h.render(w, r, "proposal_form", http.StatusUnprocessableEntity, d)
+}
+
+// --- the proposal page and its actions ---
+
+type proposalPageData struct {
+	P            proposalView
+	Region       *regionView
+	History      []eventView
+	CanEdit      bool
+	Funding      []domain.FundingSource
+	Nomenclature []nomenclatureView
+}
+
+func (h *Handler) proposalData(r *http.Request, s *session, id string) (proposalPageData, error) {
+	p, err := h.getProposal(r, s, id)
+	if err != nil {
+		return proposalPageData{}, err
+	}
+	pd := proposalPageData{P: p, Funding: domain.FundingSources}
+	var reg regionView
+	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions/" + url.PathEscape(p.RegionCode)}, &reg); err == nil {
+		pd.Region = &reg
+	}
+	if res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals/" + url.PathEscape(id) + "/history"}, nil); err == nil {
+		_ = decodeItems(res.Body, &pd.History)
+	}
+	for _, a := range p.AllowedActions {
+		if a == domain.ActionMap {
+			pd.Nomenclature = h.nomenclature(r, s, p.RegionCode)
+		}
+	}
+	// Editing a draft is the creator's or a planner's of the region; the
+	// API decides on save, the button only hides where it would surely fail.
+	pd.CanEdit = p.CreatedBy == s.user.Username || s.user.has(domain.RolePerencanaKabKota, domain.RolePerencanaKecamatan)
+	return pd, nil
+}
+
+func (h *Handler) proposal(w http.ResponseWriter, r *http.Request, s *session) {
+	pd, err := h.proposalData(r, s, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d := s.base(pd.P.Title, "usulan")
+	d.Flash = r.URL.Query().Get("pesan")
+	d.Data = pd
+	h.render(w, r, "proposal", http.StatusOK, d)
+}
+
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, s *session) {
+	id, action := r.PathValue("id"), domain.Action(r.PathValue("action"))
+	f := r.PostForm
+	body := map[string]any{"comment": strings.TrimSpace(f.Get("comment"))}
+	fieldErrs := map[string]string{}
+	switch action {
+	case domain.ActionConsolidate:
+		prio, err := strconv.Atoi(strings.TrimSpace(f.Get("priority")))
+		if err != nil {
+			fieldErrs["priority"] = "Tulis prioritas dengan angka bulat, misalnya 1."
+		}
+		amount, err := parseRupiah(f.Get("consolidated_amount_idr"))
+		if err != nil {
+			fieldErrs["consolidated_amount_idr"] = err.Error()
+		}
+		body["priority"], body["consolidated_amount_idr"], body["funding_source"] = prio, amount, f.Get("funding_source")
+	case domain.ActionFund:
+		body["funding_source"] = f.Get("funding_source")
+	case domain.ActionMap:
+		body["sipd_code"] = strings.TrimSpace(f.Get("sipd_code"))
+	}
+	var err error
+	if len(fieldErrs) == 0 {
+		_, err = h.call(r, s.token, apiCall{method: "POST", path: "/api/v1/proposals/" + url.PathEscape(id) + "/actions/" + url.PathEscape(string(action)),
+			body: body, headers: map[string]string{"If-Match": `"` + f.Get("version") + `"`}}, nil)
+		if err == nil {
+			msg := fmt.Sprintf("Aksi \"%s\" berhasil.", action.Label())
+			http.Redirect(w, r, "/usulan/"+url.PathEscape(id)+"?pesan="+url.QueryEscape(msg), http.StatusSeeOther)
+			return
+		}
+	}
+	// Refused: show the proposal again with the reason beside the form.
+	pd, perr := h.proposalData(r, s, id)
+	if perr != nil {
+		h.fail(w, r, s, perr)
+		return
+	}
+	d := s.base(pd.P.Title, "usulan")
+	d.Data = pd
+	status := http.StatusUnprocessableEntity
+	if pr, ok := err.(*problem); ok {
+		status, d.Error, d.Fields = pr.Status, pr.message(), pr.Fields
+		if pr.Status == http.StatusUnauthorized {
+			h.fail(w, r, s, err)
+			return
+		}
+	} else if err != nil {
+		h.fail(w, r, s, err)
+		return
+	} else {
+		d.Error, d.Fields = "Periksa isian yang ditandai.", fieldErrs
+	}
+	h.render(w, r, "proposal", status, d)
+}
+
+// --- cycles ---
+
+func (h *Handler) cycles(w http.ResponseWriter, r *http.Request, s *session) {
+	cs, err := h.listCycles(r, s)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	d := s.base("Siklus", "siklus")
+	d.Data = cs
+	h.render(w, r, "cycles", http.StatusOK, d)
+}
+
+type datedLabel struct {
+	Label string
+	At    time.Time
+}
+
+// summaryLimit bounds how many proposals the cycle page reads for its charts.
+const summaryLimit = 5000
+
+func (h *Handler) cycle(w http.ResponseWriter, r *http.Request, s *session) {
+	var c cycleView
+	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/cycles/" + url.PathEscape(r.PathValue("id"))}, &c); err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	perStage := map[domain.Stage]int64{}
+	perKab := map[string]int64{}
+	var total, amount int64
+	partial := false
+	q := url.Values{"cycle_id": {c.ID}, "limit": {"200"}}
+	for {
+		var page proposalPage
+		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals", query: q}, &page); err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
+		for _, p := range page.Items {
+			total++
+			amount += p.AmountIDR
+			perStage[p.Stage]++
+			perKab[kabKota(p.RegionCode)] += p.AmountIDR
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		if total >= summaryLimit {
+			partial = true
+			break
+		}
+		q.Set("cursor", page.NextCursor)
+	}
+	var stageBars, kabBars []bar
+	for _, st := range listStages {
+		if n := perStage[st]; n > 0 {
+			stageBars = append(stageBars, bar{Label: st.Label(), Value: n, Text: strconv.FormatInt(n, 10)})
+		}
+	}
+	for code, amt := range perKab {
+		name := code
+		var reg regionView
+		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions/" + url.PathEscape(code)}, &reg); err == nil {
+			name = reg.Name
+		}
+		kabBars = append(kabBars, bar{Label: name, Value: amt, Text: rupiah(amt)})
+	}
+	sort.Slice(kabBars, func(i, j int) bool { return kabBars[i].Value > kabBars[j].Value })
+	cal := c.Calendar
+	d := s.base("Siklus "+c.ID, "siklus")
+	d.Data = map[string]any{
+		"Cycle": c, "Total": total, "Amount": amount, "Partial": partial,
+		"StageChart": barChart(stageBars), "AmountChart": barChart(kabBars),
+		"Dates": []datedLabel{
+			{"Batas pengajuan", cal.SubmissionDeadline}, {"Batas reviu kab/kota", cal.ReviewDeadline},
+			{"Rakorda dimulai", cal.RakordaStart}, {"Rakorda berakhir", cal.RakordaEnd},
+			{"Batas konsolidasi", cal.ConsolidationDeadline}, {"Batas kementerian", cal.MinistryDeadline},
+			{"Batas pemetaan SIPD", cal.MappingDeadline},
+		},
+	}
+	h.render(w, r, "cycle", http.StatusOK, d)
+}
+
+// kabKota is the kab/kota a region code belongs to (the province itself for
+// provincial proposals).
+func kabKota(code string) string {
+	parts := strings.SplitN(code, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return code
+}
+
+func randomKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,218 @@
+// Package web is rencana's user interface: server-rendered pages in Bahasa
+// Indonesia (html/template, no JavaScript needed), served by the same binary
+// as the JSON API. Every page is built from API calls made in-process with
+// the signed-in user's token, so the pages can show and do exactly what the
+// API allows that user, nothing more.
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Cookie names. The session cookie holds the API token; the CSRF cookie
+// holds a random value every form must repeat (double submit).
+const (
+	sessionCookie = "rencana_sesi"
+	csrfCookie    = "rencana_csrf"
+	csrfField     = "csrf"
+)
+
+// Deps is what the pages are built from.
+type Deps struct {
+	// API is the JSON API (api.Server); the pages call it in-process.
+	API http.Handler
+	// SecureCookies marks cookies Secure: set it when the site is served
+	// over HTTPS (always, in production behind a TLS proxy).
+	SecureCookies bool
+	Logger        *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Handler serves the pages.
+type Handler struct {
+	api    http.Handler
+	secure bool
+	log    *slog.Logger
+	now    func() time.Time
+	pages  map[string]*template.Template
+	mux    *http.ServeMux
+}
+
+// New parses the templates and registers the pages.
+func New(d Deps) (*Handler, error) {
+	h := &Handler{api: d.API, secure: d.SecureCookies, log: d.Logger, now: d.Now, mux: http.NewServeMux()}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if err := h.parseTemplates(); err != nil {
+		return nil, err
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	h.mux.HandleFunc("GET /masuk", h.loginPage)
+	h.mux.HandleFunc("POST /masuk", h.login)
+	h.mux.HandleFunc("POST /keluar", h.logout)
+	h.mux.HandleFunc("GET /{$}", h.authed(func(w http.ResponseWriter, r *http.Request, s *session) {
+		http.Redirect(w, r, "/tugas", http.StatusSeeOther)
+	}))
+	h.mux.HandleFunc("GET /tugas", h.authed(h.tasks))
+	h.mux.HandleFunc("GET /usulan", h.authed(h.proposals))
+	h.mux.HandleFunc("GET /usulan/baru", h.authed(h.newProposal))
+	h.mux.HandleFunc("POST /usulan/baru", h.authed(h.createProposal))
+	h.mux.HandleFunc("GET /usulan/{id}", h.authed(h.proposal))
+	h.mux.HandleFunc("GET /usulan/{id}/ubah", h.authed(h.editProposal))
+	h.mux.HandleFunc("POST /usulan/{id}/ubah", h.authed(h.updateProposal))
+	h.mux.HandleFunc("POST /usulan/{id}/aksi/{action}", h.authed(h.act))
+	h.mux.HandleFunc("GET /siklus", h.authed(h.cycles))
+	h.mux.HandleFunc("GET /siklus/{id}", h.authed(h.cycle))
+	return h, nil
+}
+
+// ServeHTTP adds the CSRF cookie and checks it on every form post before
+// the page handler runs.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	token := h.csrfToken(w, r)
+	if r.Method == http.MethodPost {
+		if !sameOrigin(r) || !validCSRF(r, token) {
+			h.renderStatus(w, r, nil, http.StatusForbidden, "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
+			return
+		}
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfToken returns the request's CSRF value, issuing the cookie when the
+// browser has none yet.
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteStrictMode})
+	// The handler that renders the form reads it from the request.
+	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
+	return v
+}
+
+func validCSRF(r *http.Request, token string) bool {
+	if err := r.ParseForm(); err != nil {
+		return false
+	}
+	got := r.PostForm.Get(csrfField)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
+// sameOrigin refuses a post whose Origin (sent by every current browser on
+// POST) names another site.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return o == ""
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// session is the signed-in user of a request.
+type session struct {
+	token string
+	user  userView
+	csrf  string
+}
+
+// authed runs page only for a signed-in user; others go to the login page
+// and come back afterwards.
+func (h *Handler) authed(page func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err == nil && c.Value != "" {
+			var u userView
+			if _, err := h.call(r, c.Value, apiCall{method: "GET", path: "/api/v1/me"}, &u); err == nil {
+				csrf, _ := r.Cookie(csrfCookie)
+				page(w, r, &session{token: c.Value, user: u, csrf: csrf.Value})
+				return
+			}
+		}
+		h.clearSession(w)
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = "/tugas"
+		}
+		http.Redirect(w, r, "/masuk?lanjut="+url.QueryEscape(next), http.StatusSeeOther)
+	}
+}
+
+func (h *Handler) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/tugas"
+	}
+	return next
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	csrf, _ := r.Cookie(csrfCookie)
+	h.render(w, r, "login", http.StatusOK, pageData{CSRF: csrf.Value, Title: "Masuk",
+		Data: map[string]string{"Next": safeNext(r.URL.Query().Get("lanjut"))}})
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	username := strings.TrimSpace(r.PostForm.Get("username"))
+	var out struct {
+		Token     string    `json:"token"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	_, err := h.call(r, "", apiCall{method: "POST", path: "/api/v1/auth/login",
+		body: map[string]string{"username": username, "password": r.PostForm.Get("password")}}, &out)
+	if err != nil {
+		csrf, _ := r.Cookie(csrfCookie)
+		status, msg := http.StatusUnauthorized, "Nama pengguna atau kata sandi salah."
+		if p, ok := err.(*problem); ok {
+			status, msg = p.Status, p.message()
+		}
+		h.render(w, r, "login", status, pageData{CSRF: csrf.Value, Title: "Masuk", Error: msg,
+			Data: map[string]string{"Next": safeNext(r.PostForm.Get("lanjut")), "Username": username}})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: out.Token, Path: "/", Expires: out.ExpiresAt,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, safeNext(r.PostForm.Get("lanjut")), http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	h.clearSession(w)
+	http.Redirect(w, r, "/masuk", http.StatusSeeOther)
+}
