@@ -11,6 +11,7 @@ TEMPORAL_VERSIONED    := $(BIN)/temporal-$(TEMPORAL_CLI_VERSION)
 TEST_FLAGS            ?= -p 2 -count=1 -timeout 30m
 
 export RENCANA_TEMPORAL_CLI := $(BIN)/temporal
+export RENCANA_CHROMIUM     := $(CHROMIUM)
 
 .PHONY: help run build test lint bench clean FORCE
 
@@ -37,7 +38,17 @@ $(TEMPORAL_VERSIONED):
 $(BIN)/temporal: $(TEMPORAL_VERSIONED)
 	ln -sf temporal-$(TEMPORAL_CLI_VERSION) $@
 
-test: build ## Run every test: unit, integration (Temporal dev server), PostgreSQL
+# The browser tests drive Debian's chromium (chromedp); installed once when
+# missing, with sudo when not root.
+CHROMIUM              ?= /usr/bin/chromium
+SUDO                  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium || \
+	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium )
+
+test: build $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
 

@@ -76,15 +76,26 @@ func (l LogMailer) Send(_ context.Context, m Mail) error {
 
 // Activities carries the dependencies of every activity; register a pointer
 // to it so each exported method becomes an activity named after the method.
+// Cycles is the cycle projection (set by New when the Store also is one, as
+// *store.DB is); Workflows reaches other workflows through Temporal and is
+// set by whoever has a client (cmd/rencana's worker, with
+// workflows.NewDriver): the cycle's activities and ReserveCeiling fail
+// without it.
 type Activities struct {
-	Store  Store
-	Mailer Mailer
+	Store     Store
+	Mailer    Mailer
+	Cycles    CycleStore
+	Workflows Workflows
 }
 
 // New builds the activities over a store and an optional mailer (nil sends
 // no mail).
 func New(s Store, m Mailer) *Activities {
-	return &Activities{Store: s, Mailer: m}
+	a := &Activities{Store: s, Mailer: m}
+	if cs, ok := s.(CycleStore); ok {
+		a.Cycles = cs
+	}
+	return a
 }
 
 // RecordTransitionInput is a proposal's snapshot after a change and the

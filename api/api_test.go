@@ -2,160 +2,90 @@ package api_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/devserver"
-	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
-	"github.com/rencana-id/rencana/policies"
 )
 
-func TestMain(m *testing.M) { os.Exit(devserver.RunTests(m)) }
-
-type pinger struct{ err error }
-
-func (p pinger) Ping(context.Context) error { return p.err }
-
-type fixture struct {
-	db     *store.DB
-	srv    *api.Server
-	tokens auth.Tokens
-}
-
-const secret = "0123456789abcdef0123456789abcdef"
-
-func newFixture(t *testing.T, db *store.DB, temporal api.Pinger) fixture {
-	t.Helper()
-	ctx := context.Background()
-	authz, err := policies.New(ctx, db)
+// deadTemporal is a client of a port nobody listens on: Temporal down.
+func deadTemporal(t *testing.T) client.Client {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(authz.Close)
-	hash, err := auth.HashPassword("rahasia-andoolo")
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	c, err := client.NewLazyClient(client.Options{HostPort: addr})
 	require.NoError(t, err)
-	require.NoError(t, db.CreateUser(ctx, store.User{Username: "camat.andoolo", FullName: "Camat Andoolo", PasswordHash: hash}))
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)").Error)
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')").Error)
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')").Error)
-	require.NoError(t, authz.AddGrant(ctx, "test", "camat.andoolo", domain.Grant{Role: domain.RoleCamat, Scope: "74.05.03"}))
-	tokens := auth.Tokens{Secret: []byte(secret), TTL: time.Hour}
-	srv := api.New(api.Deps{DB: db, Grants: authz, Temporal: temporal, Tokens: tokens})
-	return fixture{db: db, srv: srv, tokens: tokens}
-}
-
-func (f fixture) do(t *testing.T, method, path, token string, body any) (*httptest.ResponseRecorder, map[string]any) {
-	t.Helper()
-	var r *bytes.Reader
-	switch b := body.(type) {
-	case nil:
-		r = bytes.NewReader(nil)
-	case string:
-		r = bytes.NewReader([]byte(b))
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(t, err)
-		r = bytes.NewReader(raw)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
-	var out map[string]any
-	if rec.Body.Len() > 0 {
-		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
-	}
-	return rec, out
-}
-
-func requireProblem(t *testing.T, rec *httptest.ResponseRecorder, body map[string]any, status int) {
-	t.Helper()
-	require.Equal(t, status, rec.Code, rec.Body.String())
-	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
-	require.EqualValues(t, status, body["status"])
-	require.NotEmpty(t, body["title"])
-	require.NotEmpty(t, body["type"])
+	t.Cleanup(c.Close)
+	return c
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	temporal := devserver.ForTest(t)
+	temporal := devserver.ForTest(t).Client()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db, pingerFunc(func(ctx context.Context) error {
-			_, err := temporal.Client().CheckHealth(ctx, nil)
-			return err
-		}))
-		rec, body := f.do(t, http.MethodGet, "/healthz", "", nil)
-		require.Equal(t, http.StatusOK, rec.Code)
-		require.Equal(t, "ok", body["status"])
+		e := newEnv(t, db, envOptions{deps: func(d *api.Deps) { d.Temporal = temporal }})
+		r := e.do(http.MethodGet, "/healthz", "", nil)
+		require.Equal(t, http.StatusOK, r.Code)
+		require.Equal(t, "ok", r.body["status"])
 
-		rec, body = f.do(t, http.MethodGet, "/readyz", "", nil)
-		require.Equal(t, http.StatusOK, rec.Code, body)
-		require.Equal(t, map[string]any{"database": "ok", "temporal": "ok"}, body)
+		r = e.do(http.MethodGet, "/readyz", "", nil)
+		require.Equal(t, http.StatusOK, r.Code, r.body)
+		require.Equal(t, map[string]any{"database": "ok", "temporal": "ok"}, r.body)
 
 		// Temporal down: not ready, and it says which.
-		down := newFixtureNoSeed(db, pinger{err: context.DeadlineExceeded})
-		rec, body = down.do(t, http.MethodGet, "/readyz", "", nil)
-		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
-		require.Equal(t, "unreachable", body["temporal"])
-		require.Equal(t, "ok", body["database"])
+		down := newEnv(t, storetest.SQLite(t), envOptions{deps: func(d *api.Deps) { d.Temporal = deadTemporal(t) }})
+		r = down.do(http.MethodGet, "/readyz", "", nil)
+		require.Equal(t, http.StatusServiceUnavailable, r.Code)
+		require.Equal(t, "unreachable", r.body["temporal"])
+		require.Equal(t, "ok", r.body["database"])
 
 		// Database closed: not ready either.
 		require.NoError(t, db.Close())
-		rec, body = f.do(t, http.MethodGet, "/readyz", "", nil)
-		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
-		require.Equal(t, "unreachable", body["database"])
+		r = e.do(http.MethodGet, "/readyz", "", nil)
+		require.Equal(t, http.StatusServiceUnavailable, r.Code)
+		require.Equal(t, "unreachable", r.body["database"])
 	})
-}
-
-type pingerFunc func(context.Context) error
-
-func (p pingerFunc) Ping(ctx context.Context) error { return p(ctx) }
-
-func newFixtureNoSeed(db *store.DB, temporal api.Pinger) fixture {
-	tokens := auth.Tokens{Secret: []byte(secret), TTL: time.Hour}
-	return fixture{db: db, tokens: tokens, srv: api.New(api.Deps{DB: db, Temporal: temporal, Tokens: tokens})}
 }
 
 func TestLoginAndMe(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		f := newFixture(t, db, pinger{})
-		rec, body := f.do(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": "camat.andoolo", "password": "rahasia-andoolo"})
-		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-		token, _ := body["token"].(string)
+		e := newEnv(t, db, envOptions{people: true})
+		r := e.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": "Camat.Andoolo ", "password": testPassword})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		require.Equal(t, "no-store", r.Header().Get("Cache-Control"), "tokens must not be cached")
+		token := r.str("token")
 		require.NotEmpty(t, token)
-		exp, err := time.Parse(time.RFC3339, body["expires_at"].(string))
+		exp, err := time.Parse(time.RFC3339, r.str("expires_at"))
 		require.NoError(t, err)
 		require.WithinDuration(t, time.Now().Add(time.Hour), exp, time.Minute)
-		user := body["user"].(map[string]any)
+		user := r.body["user"].(map[string]any)
 		require.Equal(t, "camat.andoolo", user["username"])
-		require.Equal(t, "Camat Andoolo", user["full_name"])
 		roles := user["roles"].([]any)
 		require.Len(t, roles, 1)
 		require.Equal(t, "camat", roles[0].(map[string]any)["role"])
 		require.Equal(t, "74.05.03", roles[0].(map[string]any)["scope"])
 
-		rec, body = f.do(t, http.MethodGet, "/api/v1/me", token, nil)
-		require.Equal(t, http.StatusOK, rec.Code)
-		require.Equal(t, "camat.andoolo", body["username"])
+		r = e.do(http.MethodGet, "/api/v1/me", token, nil)
+		require.Equal(t, http.StatusOK, r.Code)
+		require.Equal(t, "camat.andoolo", r.body["username"])
 	})
 }
 
 func TestLoginRefusals(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), pinger{})
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true})
 	cases := []struct {
 		name   string
 		body   any
@@ -163,7 +93,7 @@ func TestLoginRefusals(t *testing.T) {
 		field  string
 	}{
 		{"wrong password", map[string]string{"username": "camat.andoolo", "password": "salah-sandi"}, 401, ""},
-		{"unknown user", map[string]string{"username": "siapa", "password": "rahasia-andoolo"}, 401, ""},
+		{"unknown user", map[string]string{"username": "siapa", "password": testPassword}, 401, ""},
 		{"missing password", map[string]string{"username": "camat.andoolo"}, 422, "password"},
 		{"unknown field", `{"username":"camat.andoolo","password":"x","role":"admin"}`, 422, "role"},
 		{"wrong type", `{"username":"camat.andoolo","password":12345678}`, 422, "password"},
@@ -172,48 +102,143 @@ func TestLoginRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, body := f.do(t, http.MethodPost, "/api/v1/auth/login", "", tc.body)
-			requireProblem(t, rec, body, tc.status)
+			r := e.do(http.MethodPost, "/api/v1/auth/login", "", tc.body)
+			requireProblem(t, r, tc.status)
 			if tc.field != "" {
-				errs := body["errors"].([]any)
-				require.Equal(t, tc.field, errs[0].(map[string]any)["field"])
-				require.NotEmpty(t, errs[0].(map[string]any)["message"])
+				requireField(t, r, tc.field)
 			}
 		})
 	}
+	t.Run("not JSON", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewBufferString("username=a"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
+	})
 }
 
+// Every way a token can be wrong is a 401 problem with a Bearer challenge,
+// and a disabled or deleted account is cut off although its token is valid.
 func TestAuthenticationRequired(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), pinger{})
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true})
 	expired := auth.Tokens{Secret: []byte(secret), TTL: time.Minute, Now: func() time.Time { return time.Now().Add(-time.Hour) }}
-	old, _, err := expired.Issue("camat.andoolo")
+	old, _, err := expired.Issue(camat.username)
 	require.NoError(t, err)
-	forged, _, err := auth.Tokens{Secret: []byte("another-secret-another-secret-xx"), TTL: time.Hour}.Issue("camat.andoolo")
+	forged, _, err := auth.Tokens{Secret: []byte("another-secret-another-secret-xx"), TTL: time.Hour}.Issue(camat.username)
 	require.NoError(t, err)
-	ghost, _, err := f.tokens.Issue("tidak.ada")
+	ghost, _, err := e.tokens.Issue("tidak.ada")
 	require.NoError(t, err)
+	disabled := e.token(kendariKec)
+	require.NoError(t, e.db.Gorm.Exec("UPDATE users SET disabled = ? WHERE username = ?", true, kendariKec.username).Error)
 
-	for name, token := range map[string]string{"none": "", "expired": old, "forged": forged, "garbage": "abc.def.ghi", "deleted user": ghost} {
+	for name, token := range map[string]string{"none": "", "expired": old, "forged": forged, "garbage": "abc.def.ghi",
+		"deleted user": ghost, "disabled user": disabled} {
 		t.Run(name, func(t *testing.T) {
-			rec, body := f.do(t, http.MethodGet, "/api/v1/me", token, nil)
-			requireProblem(t, rec, body, http.StatusUnauthorized)
-			require.Contains(t, rec.Header().Get("WWW-Authenticate"), "Bearer")
+			r := e.do(http.MethodGet, "/api/v1/me", token, nil)
+			requireProblem(t, r, http.StatusUnauthorized)
+			require.Contains(t, r.Header().Get("WWW-Authenticate"), "Bearer")
+			require.NotEmpty(t, r.body["detail"])
 		})
 	}
+	// A token in another scheme is not a bearer token.
+	req, _ := http.NewRequest(http.MethodGet, "/api/v1/me", nil)
+	req.Header.Set("Authorization", "Basic "+e.token(camat))
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	// The valid one works.
+	require.Equal(t, http.StatusOK, e.as(camat, http.MethodGet, "/api/v1/me", nil).Code)
 }
 
 func TestUnknownRouteIsProblem(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), pinger{})
-	rec, body := f.do(t, http.MethodGet, "/api/v1/tidak-ada", "", nil)
-	requireProblem(t, rec, body, http.StatusNotFound)
-	require.Equal(t, "Tidak ditemukan", body["title"])
-	require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
-	require.NotEmpty(t, rec.Header().Get("X-Request-Id"))
+	e := newEnv(t, storetest.SQLite(t), envOptions{})
+	r := e.do(http.MethodGet, "/api/v1/tidak-ada", "", nil)
+	requireProblem(t, r, http.StatusNotFound)
+	require.Equal(t, "Tidak ditemukan", r.body["title"])
+	require.Equal(t, "nosniff", r.Header().Get("X-Content-Type-Options"))
+	require.Equal(t, "DENY", r.Header().Get("X-Frame-Options"))
+	require.NotEmpty(t, r.Header().Get("Content-Security-Policy"))
+	require.NotEmpty(t, r.Header().Get("X-Request-Id"))
+	require.Empty(t, r.Header().Get("Access-Control-Allow-Origin"), "CORS is off by default")
+}
+
+func TestCORSOnlyWhenConfigured(t *testing.T) {
+	off := newEnv(t, storetest.SQLite(t), envOptions{})
+	r := off.do(http.MethodGet, "/healthz", "", nil, header{"Origin", "https://rencana.example"})
+	require.Empty(t, r.Header().Get("Access-Control-Allow-Origin"))
+
+	on := newEnv(t, storetest.SQLite(t), envOptions{deps: func(d *api.Deps) { d.CORSOrigins = []string{"https://rencana.example"} }})
+	r = on.do(http.MethodGet, "/healthz", "", nil, header{"Origin", "https://rencana.example"})
+	require.Equal(t, "https://rencana.example", r.Header().Get("Access-Control-Allow-Origin"))
+	r = on.do(http.MethodGet, "/healthz", "", nil, header{"Origin", "https://jahat.example"})
+	require.Empty(t, r.Header().Get("Access-Control-Allow-Origin"))
+	// A browser's preflight for a proposal change is answered.
+	r = on.do(http.MethodOptions, "/api/v1/proposals/usl-x", "", nil, header{"Origin", "https://rencana.example"},
+		header{"Access-Control-Request-Method", "PATCH"}, header{"Access-Control-Request-Headers", "Authorization, If-Match"})
+	require.Equal(t, http.StatusNoContent, r.Code)
+	require.Equal(t, "https://rencana.example", r.Header().Get("Access-Control-Allow-Origin"))
+	require.Contains(t, r.Header().Get("Access-Control-Allow-Methods"), "PATCH")
+	require.Contains(t, r.Header().Get("Access-Control-Allow-Headers"), "If-Match")
 }
 
 func TestBodyLimit(t *testing.T) {
-	f := newFixture(t, storetest.SQLite(t), pinger{})
+	e := newEnv(t, storetest.SQLite(t), envOptions{})
 	big := `{"username":"` + string(bytes.Repeat([]byte("a"), 2<<20)) + `","password":"x"}`
-	rec, body := f.do(t, http.MethodPost, "/api/v1/auth/login", "", big)
-	requireProblem(t, rec, body, http.StatusRequestEntityTooLarge)
+	r := e.do(http.MethodPost, "/api/v1/auth/login", "", big)
+	requireProblem(t, r, http.StatusRequestEntityTooLarge)
+}
+
+// syncBuffer is a log sink the server may write from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestInternalErrorsAreGeneric: an internal failure is logged with its
+// cause and the request id; the client sees a generic problem that names
+// only the request id.
+func TestInternalErrorsAreGeneric(t *testing.T) {
+	logs := &syncBuffer{}
+	db := storetest.SQLite(t)
+	e := newEnv(t, db, envOptions{people: true, deps: func(d *api.Deps) { d.Logger = slog.New(slog.NewTextHandler(logs, nil)) }})
+	token := e.token(camat)
+	require.NoError(t, db.Close())
+	r := e.do(http.MethodGet, "/api/v1/me", token, nil)
+	requireProblem(t, r, http.StatusInternalServerError)
+	id := r.Header().Get("X-Request-Id")
+	require.NotEmpty(t, id)
+	require.Contains(t, r.str("detail"), id)
+	require.NotContains(t, strings.ToLower(r.Body.String()), "sql")
+	require.NotContains(t, r.Body.String(), "closed")
+	require.Contains(t, logs.String(), "request_id="+id)
+	require.Contains(t, logs.String(), "database is closed")
+}
+
+// TestWorkflowsUnavailable: when Temporal does not answer, a change is a 503
+// that says to look before retrying, after the configured wait, and the
+// projection is untouched.
+func TestWorkflowsUnavailable(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true, deps: func(d *api.Deps) {
+		d.Temporal = deadTemporal(t)
+		d.WorkflowTimeout = 500 * time.Millisecond
+	}})
+	start := time.Now()
+	r := e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", goodDraft(e.cycle.ID))
+	requireProblem(t, r, http.StatusServiceUnavailable)
+	require.Contains(t, r.str("detail"), "Periksa tahap usulan")
+	require.Less(t, time.Since(start), 10*time.Second)
+	require.Zero(t, e.countProposals())
 }

@@ -1,39 +1,68 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	echojwt "github.com/labstack/echo-jwt/v4"
 	"github.com/labstack/echo/v4"
 
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-const ctxUsername = "username"
+const (
+	// ctxUsername holds the authenticated, existing and enabled user.
+	ctxUsername = "username"
+	// ctxTokenSubject holds the subject of a verified token, before the
+	// account is checked.
+	ctxTokenSubject = "token_subject"
+)
 
-// authenticate demands a valid bearer token and puts its subject in the
-// context. The user must still exist and be enabled.
-func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Request().Header.Get(echo.HeaderAuthorization)
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || token == "" {
-			return domain.Errorf(domain.EUNAUTHORIZED, "Sertakan token masuk: header Authorization: Bearer <token>.")
-		}
-		username, err := s.tokens.Parse(token)
-		if err != nil {
+// minSecretBytes is the shortest signing secret the server signs or
+// verifies with; the configuration demands as much (RENCANA_JWT_SECRET).
+const minSecretBytes = 32
+
+// authMiddleware is what every non-public route runs: Echo's JWT middleware
+// extracts the bearer token and has it verified by auth.Tokens (HS256, the
+// issuer, a required and unexpired exp), then the account must still exist
+// and be enabled, so disabling a user cuts them off before their token
+// expires. Every refusal is a 401 problem.
+func (s *Server) authMiddleware() []echo.MiddlewareFunc {
+	jwt := echojwt.WithConfig(echojwt.Config{
+		ContextKey:  ctxTokenSubject,
+		TokenLookup: "header:Authorization:Bearer ",
+		ParseTokenFunc: func(_ echo.Context, token string) (any, error) {
+			if len(s.tokens.Secret) < minSecretBytes {
+				return nil, errors.New("no signing secret configured")
+			}
+			return s.tokens.Parse(token)
+		},
+		ErrorHandler: func(_ echo.Context, err error) error {
+			var missing *echojwt.TokenExtractionError
+			if errors.As(err, &missing) {
+				return domain.Errorf(domain.EUNAUTHORIZED, "Sertakan token masuk: header Authorization: Bearer <token>.")
+			}
 			return domain.Errorf(domain.EUNAUTHORIZED, "Token tidak sah atau sudah kedaluwarsa; silakan masuk lagi.")
-		}
+		},
+	})
+	return []echo.MiddlewareFunc{jwt, s.requireActiveUser}
+}
+
+// requireActiveUser turns a verified token subject into the current user,
+// provided the account exists and is enabled.
+func (s *Server) requireActiveUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		username, _ := c.Get(ctxTokenSubject).(string)
 		u, err := s.db.GetUser(c.Request().Context(), username)
-		if err != nil || u.Disabled {
+		switch {
+		case domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && u.Disabled):
 			return domain.Errorf(domain.EUNAUTHORIZED, "Akun tidak aktif; silakan masuk lagi.")
+		case err != nil:
+			return err
 		}
 		c.Set(ctxUsername, username)
 		return next(c)
@@ -43,70 +72,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func currentUser(c echo.Context) string {
 	u, _ := c.Get(ctxUsername).(string)
 	return u
-}
-
-// bind decodes a JSON body strictly: unknown fields, trailing data and wrong
-// types are 422s that name the field.
-func bind(c echo.Context, dst any) error {
-	ct := c.Request().Header.Get(echo.HeaderContentType)
-	if !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Content-Type harus application/json.")
-	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
-		}
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
-	}
-	if dec.More() {
-		return &domain.Error{Code: domain.EINVALID, Message: "Data JSON tidak valid.",
-			Fields: []domain.FieldError{{Field: "body", Message: "Ada data tambahan setelah objek JSON."}}}
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	fe := domain.FieldError{Field: "body", Message: "JSON tidak dapat dibaca."}
-	switch {
-	case errors.As(err, &syn):
-		fe.Message = fmt.Sprintf("JSON rusak di posisi %d.", syn.Offset)
-	case errors.As(err, &typ):
-		fe.Field = typ.Field
-		fe.Message = fmt.Sprintf("Harus bertipe %s.", jsonTypeName(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		fe.Field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		fe.Message = "Kolom tidak dikenal."
-	case errors.Is(err, io.EOF):
-		fe.Message = "Isi permintaan kosong."
-	}
-	return &domain.Error{Code: domain.EINVALID, Message: "Data JSON tidak valid.", Fields: []domain.FieldError{fe}}
-}
-
-func jsonTypeName(kind string) string {
-	switch kind {
-	case "string":
-		return "teks"
-	case "int", "int64", "int32", "uint", "uint64":
-		return "bilangan bulat"
-	case "float64", "float32":
-		return "angka"
-	case "bool":
-		return "boolean"
-	case "slice":
-		return "daftar"
-	case "struct", "map":
-		return "objek"
-	}
-	return kind
 }
 
 type loginRequest struct {
@@ -127,15 +92,20 @@ type loginResponse struct {
 }
 
 // login checks a username and password and returns a signed token. Unknown
-// users and wrong passwords get the same answer in the same time.
+// users and wrong passwords get the same answer in the same time. Failed
+// attempts are rate limited per username and address (ratelimit.go).
 func (s *Server) login(c echo.Context) error {
 	var req loginRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	username := strings.ToLower(strings.TrimSpace(req.Username))
 	var v domain.Validation
-	if req.Username == "" {
+	switch {
+	case username == "":
 		v.Add("username", "Nama pengguna wajib diisi.")
+	case len(username) > 64:
+		v.Add("username", "Nama pengguna paling panjang 64 karakter.")
 	}
 	if req.Password == "" {
 		v.Add("password", "Kata sandi wajib diisi.")
@@ -143,20 +113,34 @@ func (s *Server) login(c echo.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	attempt, wait := s.limiter.begin(username, c.RealIP())
+	if attempt == nil {
+		secs := int((wait + time.Second - 1) / time.Second)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return domain.Errorf(domain.ERATELIMIT,
+			"Terlalu banyak percobaan masuk yang gagal untuk akun ini dari alamat Anda. Coba lagi dalam %d detik.", secs)
+	}
 	ctx := c.Request().Context()
-	u, err := s.db.GetUser(ctx, strings.ToLower(strings.TrimSpace(req.Username)))
+	u, err := s.db.GetUser(ctx, username)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		auth.BurnPasswordCheck(req.Password)
 	} else if err != nil {
+		attempt.cancel()
 		return err
 	}
 	if err != nil || u.Disabled || !auth.CheckPassword(u.PasswordHash, req.Password) {
 		return domain.Errorf(domain.EUNAUTHORIZED, "Nama pengguna atau kata sandi salah.")
 	}
+	if len(s.tokens.Secret) < minSecretBytes {
+		attempt.cancel()
+		return errors.New("login: no JWT signing secret configured")
+	}
 	token, exp, err := s.tokens.Issue(u.Username)
 	if err != nil {
+		attempt.cancel()
 		return err
 	}
+	attempt.succeeded()
 	view, err := s.userView(c, u.Username, u.FullName)
 	if err != nil {
 		return err
@@ -178,7 +162,7 @@ func (s *Server) me(c echo.Context) error {
 }
 
 func (s *Server) userView(c echo.Context, username, fullName string) (userView, error) {
-	grants, err := s.grants.Grants(c.Request().Context(), username)
+	grants, err := s.authz.Grants(c.Request().Context(), username)
 	if err != nil {
 		return userView{}, err
 	}

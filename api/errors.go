@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/rencana-id/rencana/internal/domain"
 )
@@ -56,6 +59,7 @@ var titles = map[int]string{
 	http.StatusRequestEntityTooLarge: "Data terlalu besar",
 	http.StatusUnsupportedMediaType:  "Format data tidak didukung",
 	http.StatusUnprocessableEntity:   "Data tidak valid",
+	http.StatusPreconditionRequired:  "Sertakan versi yang Anda ubah",
 	http.StatusTooManyRequests:       "Terlalu banyak percobaan",
 	http.StatusInternalServerError:   "Kesalahan internal",
 	http.StatusServiceUnavailable:    "Layanan belum siap",
@@ -110,4 +114,29 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	_ = c.Blob(p.Status, "application/problem+json", body)
+}
+
+// workflowFailure turns what a workflow call returned into what the client
+// should hear. Refusals are already *domain.Error (workflows.AsDomainError).
+// Temporal not answering in time, or not at all, is 503: the change may
+// still happen, so the client is told to look before trying again. The
+// cause is logged here because the problem document does not carry it.
+func (s *Server) workflowFailure(c echo.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &unavailable) ||
+		errors.As(err, &deadline) || errors.As(err, &updateTimeout) {
+		s.log.Warn("workflow call did not complete", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+		return domain.Errorf(domain.EUNAVAILABLE,
+			"Layanan alur kerja belum menjawab. Periksa tahap usulan sebelum mencoba lagi, karena perubahan mungkin tetap tersimpan.")
+	}
+	return err
 }

@@ -1,72 +1,107 @@
 // Package api is rencana's HTTP server (Echo): the v1 JSON API of DESIGN.md,
 // its middleware (request id, access log, security headers, authentication)
 // and the one error handler that turns domain errors into problem+json.
+//
+// Handlers read the proposals projection for lists, details, history and the
+// task inbox, and change proposals only through the ProposalWorkflow's
+// Updates (package workflows), which answer after the change is in the
+// projection: a client that is told "done" sees it in every list at once.
+// Casbin (package policies) decides who may do what where; the workflow
+// validator re-checks stage, deadlines and separation of duties.
 package api
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.temporal.io/sdk/client"
 
 	"github.com/rencana-id/rencana/internal/auth"
-	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/policies"
 )
-
-// Grants is what the API needs from the policies package to tell a user's
-// roles; the Authorizer satisfies it.
-type Grants interface {
-	Grants(ctx context.Context, username string) ([]domain.Grant, error)
-}
-
-// Pinger reports whether a dependency is reachable; /readyz asks each.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
 
 // Deps are the parts the server is wired from (cmd/rencana does the wiring).
 type Deps struct {
-	DB       *store.DB
-	Grants   Grants
-	Temporal Pinger
-	Tokens   auth.Tokens
-	Logger   *slog.Logger
+	DB *store.DB
+	// Authz decides every request and manages grants.
+	Authz *policies.Authorizer
+	// Temporal runs the proposal workflows; /readyz asks it too.
+	Temporal client.Client
+	// Tokens signs and verifies login tokens; its secret comes from the
+	// configuration (RENCANA_JWT_SECRET).
+	Tokens auth.Tokens
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// LoginLimit bounds failed logins; the zero value means
+	// DefaultLoginLimit.
+	LoginLimit LoginLimit
+	// CORSOrigins lists the browser origins allowed to call the API from
+	// another site; empty (the default) sends no CORS headers at all, so
+	// only same-origin pages and non-browser clients can call it.
+	CORSOrigins []string
+	// WorkflowTimeout bounds how long a request waits for a workflow
+	// Update (a stopped worker must turn into a 503, not a hung
+	// connection); zero means DefaultWorkflowTimeout.
+	WorkflowTimeout time.Duration
+	// TrustedProxies are the CIDR ranges of reverse proxies whose
+	// X-Forwarded-For is believed when telling a client's address (login
+	// rate limits); empty means the peer address is the client's.
+	TrustedProxies []string
 }
 
 // Server is the HTTP API.
 type Server struct {
-	e      *echo.Echo
-	db     *store.DB
-	grants Grants
-	tmp    Pinger
-	tokens auth.Tokens
-	log    *slog.Logger
-	now    func() time.Time
+	e        *echo.Echo
+	db       *store.DB
+	authz    *policies.Authorizer
+	temporal client.Client
+	tokens   auth.Tokens
+	log      *slog.Logger
+	now      func() time.Time
+	limiter  *loginLimiter
+	authn    []echo.MiddlewareFunc
+	wfWait   time.Duration
 }
 
 // MaxBodyBytes bounds every request body; proposals are small and uploads
 // (nomenclature, ministry answers) go through their own limits.
 const MaxBodyBytes = "1M"
 
+// DefaultWorkflowTimeout is how long a request waits for a workflow Update
+// by default: an Update normally answers in well under a second, a
+// database outage is retried for a while before the client is told.
+const DefaultWorkflowTimeout = 30 * time.Second
+
 // New builds the server and registers every route.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, grants: d.Grants, tmp: d.Temporal, tokens: d.Tokens, log: d.Logger, now: d.Now}
+	s := &Server{db: d.DB, authz: d.Authz, temporal: d.Temporal, tokens: d.Tokens, log: d.Logger, now: d.Now, wfWait: d.WorkflowTimeout}
+	if s.wfWait <= 0 {
+		s.wfWait = DefaultWorkflowTimeout
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.limiter = newLoginLimiter(d.LoginLimit, s.now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	// The client address keys the login rate limit: only trusted proxies
+	// may name it, or anyone could dodge the limit with a forged header.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(d.TrustedProxies) > 0 {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trustOptions(d.TrustedProxies, s.log)...)
+	}
 	e.Use(middleware.RequestID())
 	e.Use(s.accessLog)
 	e.Use(middleware.Recover())
@@ -76,11 +111,44 @@ func New(d Deps) *Server {
 		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "no-referrer",
 		ContentSecurityPolicy: "default-src 'self'; frame-ancestors 'none'",
+		HSTSMaxAge:            31536000, // sent only over TLS (or behind a TLS proxy)
 	}))
+	e.Use(noStore)
+	if len(d.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  d.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "Idempotency-Key"},
+			ExposeHeaders: []string{"ETag", "Location", "Retry-After", echo.HeaderXRequestID},
+			MaxAge:        600,
+		}))
+	}
 	e.Use(middleware.BodyLimit(MaxBodyBytes))
 	s.e = e
+	s.authn = s.authMiddleware()
 	s.routes()
 	return s
+}
+
+func trustOptions(cidrs []string, log *slog.Logger) []echo.TrustOption {
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, c := range cidrs {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			log.Warn("ignoring invalid trusted proxy range", "range", c, "err", err)
+			continue
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return opts
+}
+
+// noStore keeps tokens and proposals out of shared and browser caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
 }
 
 // ServeHTTP makes the server an http.Handler.
@@ -89,15 +157,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHT
 // Echo exposes the router so tests can list the registered routes.
 func (s *Server) Echo() *echo.Echo { return s.e }
 
+// routes registers every endpoint. Authentication is attached per route,
+// not per group, so an unknown path answers 404 rather than 401. The
+// OpenAPI document (openapi.go) lists the same routes; a test keeps them equal.
 func (s *Server) routes() {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
 
 	v1 := s.e.Group("/api/v1")
+	v1.GET("/openapi.json", s.openapi)
 	v1.POST("/auth/login", s.login)
 
-	authed := v1.Group("", s.authenticate)
-	authed.GET("/me", s.me)
+	a := s.authn
+	v1.GET("/me", s.me, a...)
+
+	v1.POST("/proposals", s.createProposal, a...)
+	v1.GET("/proposals", s.listProposals, a...)
+	v1.GET("/proposals/:id", s.getProposal, a...)
+	v1.PATCH("/proposals/:id", s.editProposal, a...)
+	v1.GET("/proposals/:id/history", s.proposalHistory, a...)
+	v1.POST("/proposals/:id/actions/:action", s.act, a...)
+	v1.GET("/tasks", s.tasks, a...)
+
+	v1.GET("/cycles", s.listCycles, a...)
+	v1.GET("/cycles/:id", s.getCycle, a...)
+	v1.GET("/regions", s.listRegions, a...)
+	v1.GET("/regions/:code", s.getRegion, a...)
+	v1.GET("/nomenclature", s.searchNomenclature, a...)
+
+	v1.POST("/admin/users", s.createUser, a...)
+	v1.GET("/admin/users", s.listUsers, a...)
+	v1.GET("/admin/users/:username", s.getUser, a...)
+	v1.POST("/admin/users/:username/roles", s.addRole, a...)
+	v1.DELETE("/admin/users/:username/roles", s.removeRole, a...)
 }
 
 // accessLog writes one structured line per request.
@@ -115,6 +207,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			"status", c.Response().Status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"user", c.Get(ctxUsername),
+			"remote", c.RealIP(),
 		)
 		return nil
 	}
@@ -136,10 +229,10 @@ func (s *Server) readyz(c echo.Context) error {
 		status = http.StatusServiceUnavailable
 		s.log.Warn("readyz: database", "err", err)
 	}
-	if s.tmp == nil {
+	if s.temporal == nil {
 		checks["temporal"] = "not configured"
 		status = http.StatusServiceUnavailable
-	} else if err := s.tmp.Ping(ctx); err != nil {
+	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 		checks["temporal"] = "unreachable"
 		status = http.StatusServiceUnavailable
 		s.log.Warn("readyz: temporal", "err", err)

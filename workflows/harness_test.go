@@ -133,6 +133,7 @@ type outcome struct {
 	done      bool
 	err       error
 	result    Proposal
+	value     any // the result of a cycle Update
 }
 
 // code is the domain code of the refusal or failure, "" when it succeeded.
@@ -165,10 +166,11 @@ func (o *outcome) fields() []string {
 // harness runs one ProposalWorkflow in the time-skipping test environment
 // with the real activities over a fakeStore.
 type harness struct {
-	t     *testing.T
-	env   *testsuite.TestWorkflowEnvironment
-	store *fakeStore
-	n     int
+	t      *testing.T
+	env    *testsuite.TestWorkflowEnvironment
+	store  *fakeStore
+	cycles *fakeCycles
+	n      int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -181,8 +183,55 @@ func newHarnessWith(t *testing.T, fs *fakeStore) *harness {
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetTestTimeout(30 * time.Second)
-	Register(env, activities.New(fs, nil))
-	return &harness{t: t, env: env, store: fs}
+	a := activities.New(fs, nil)
+	a.Workflows = newFakeCycles()
+	Register(env, a)
+	return &harness{t: t, env: env, store: fs, cycles: a.Workflows.(*fakeCycles)}
+}
+
+// fakeCycles stands in for the Temporal client a proposal's ReserveCeiling
+// activity uses to reach its cycle, which the single-workflow test
+// environment cannot run next to the proposal. It judges reservations with
+// the cycle's own rule functions over a CycleState per cycle; the real path
+// is covered by the integration tests.
+type fakeCycles struct {
+	mu     sync.Mutex
+	cycles map[string]*CycleState
+	calls  []CeilingReservation
+}
+
+func newFakeCycles() *fakeCycles { return &fakeCycles{cycles: map[string]*CycleState{}} }
+
+// setCeilings makes cycle id exist with the given ceilings.
+func (f *fakeCycles) setCeilings(id string, ceilings ...domain.Ceiling) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	province, fy, _ := domain.ParseCycleID(id)
+	f.cycles[id] = &CycleState{Created: true, Cycle: Cycle{
+		Cycle: domain.Cycle{ID: id, ProvinceCode: province, FiscalYear: fy}, Ceilings: ceilings,
+	}}
+}
+
+func (f *fakeCycles) ReserveCeiling(_ context.Context, _ string, r CeilingReservation) (ReserveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, r)
+	st, ok := f.cycles[r.CycleID]
+	if !ok {
+		return ReserveResult{}, domain.Errorf(domain.ENOTFOUND, "Siklus tidak ditemukan.")
+	}
+	if de := checkReserve(st, r, false); de != nil {
+		return ReserveResult{}, de
+	}
+	return applyReserve(st, r), nil
+}
+
+func (f *fakeCycles) SignalCalendar(context.Context, string, domain.Calendar) error {
+	return fmt.Errorf("fakeCycles: no proposals to signal in a single-workflow test")
+}
+
+func (f *fakeCycles) LockProposal(context.Context, string, string, domain.Actor, string) (Proposal, error) {
+	return Proposal{}, fmt.Errorf("fakeCycles: no proposals to lock in a single-workflow test")
 }
 
 // at schedules Update name with arg at instant when and returns its outcome.

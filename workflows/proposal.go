@@ -298,6 +298,11 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 		next.SIPDCode = req.SIPDCode
 		payload = map[string]any{"sipd_code": req.SIPDCode}
 	}
+	if action == domain.ActionConsolidate && workflow.GetVersion(ctx, versionCeilingReserve, workflow.DefaultVersion, 1) == 1 {
+		if err := w.reserveCeiling(ctx, next); err != nil {
+			return Proposal{}, err
+		}
+	}
 	if err := w.record(ctx, string(action), req.Actor, req.Comment, payload, next); err != nil {
 		return Proposal{}, err
 	}
@@ -311,6 +316,36 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 		w.noticeCreator(ctx, req.Actor, req.Comment)
 	}
 	return w.st.Proposal, nil
+}
+
+// versionCeilingReserve marks consolidations that reserve their amount
+// with the cycle (see CycleWorkflow); histories recorded before it replay
+// without the ReserveCeiling activity.
+const versionCeilingReserve = "ceiling-reserve"
+
+// reserveCeiling asks the cycle to count next's consolidated amount against
+// the ceiling of its kab/kota before anything is recorded, so an amount
+// over the ceiling is refused with the figures and leaves the proposal as
+// it was. The caller holds the mutex: a second consolidate of the same
+// proposal waits for this one. A reservation whose record then fails stays
+// counted until the proposal is consolidated again, which errs on the side
+// of the ceiling.
+func (w *proposalWorkflow) reserveCeiling(ctx workflow.Context, next Proposal) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// Unlimited attempts, as for record: an outage delays the answer.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
+	})
+	r := activities.CeilingReservation{CycleID: next.CycleID, ProposalID: next.ID, RegionCode: next.RegionCode, AmountIDR: next.ConsolidatedAmountIDR}
+	err := workflow.ExecuteActivity(actx, acts.ReserveCeiling, r).Get(ctx, nil)
+	if err == nil {
+		return nil
+	}
+	if de, ok := AsDomainError(err).(*domain.Error); ok {
+		return refusal(de)
+	}
+	workflow.GetLogger(ctx).Error("ceiling reservation failed", "proposal_id", next.ID, "error", err)
+	return refusal(domain.Errorf(domain.EINTERNAL, "Pagu indikatif tidak dapat diperiksa; coba lagi nanti."))
 }
 
 // record makes next the proposal's state and projects it with the

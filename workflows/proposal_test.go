@@ -496,3 +496,47 @@ func TestConcurrentDuplicateActionAcceptedOnce(t *testing.T) {
 	require.Equal(t, 1, accepted, "exactly one of two identical submits is accepted")
 	require.Equal(t, []string{"create", "submit", "approve"}, h.store.actions())
 }
+
+// TestConsolidateReservesWithinCeiling: consolidate asks the cycle to
+// reserve the amount first; over the kab/kota's ceiling it is refused with
+// the figures and leaves no trace, and a smaller amount then goes through.
+func TestConsolidateReservesWithinCeiling(t *testing.T) {
+	h := newHarness(t)
+	h.cycles.setCeilings("74-2027", domain.Ceiling{RegionCode: "74.05", AmountIDR: 90_000_000})
+	pre := h.reach(domain.StageConsolidation)
+	over := h.do(tConsolidate, domain.ActionConsolidate, consolidateReq) // 100.000.000
+	fitting := consolidateReq
+	fitting.ConsolidatedAmountIDR = 90_000_000
+	fits := h.do(tConsolidate.Add(time.Minute), domain.ActionConsolidate, fitting)
+	lock := h.at(tLock, UpdateLock, ActionRequest{Actor: kadisProv})
+	h.cancelAt(tEnd)
+	h.env.ExecuteWorkflow(ProposalWorkflowName, testInput())
+	ok(t, append(pre, fits, lock)...)
+
+	require.True(t, over.accepted, "the ceiling is judged by the cycle, after the validator")
+	require.Equal(t, domain.EINVALID, over.code(), "%v", over.err)
+	require.Equal(t, []string{"consolidated_amount_idr"}, over.fields())
+	msg := AsDomainError(over.err).Error()
+	for _, figure := range []string{"Rp 100.000.000", "pagu Rp 90.000.000", "terpakai Rp 0", "sisa Rp 90.000.000"} {
+		require.Contains(t, msg, figure)
+	}
+	require.Equal(t, int64(90_000_000), fits.result.ConsolidatedAmountIDR)
+	require.Equal(t, []string{"create", "submit", "approve", "accept", "consolidate", "lock"}, h.store.actions(), "the refused consolidate recorded nothing")
+	require.Equal(t, []CeilingReservation{
+		{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05.03", AmountIDR: 100_000_000},
+		{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05.03", AmountIDR: 90_000_000},
+	}, h.cycles.calls)
+}
+
+// A cycle without a workflow (written directly, as old demo data was) has
+// no ceilings: consolidate is not limited.
+func TestConsolidateWithoutCycleWorkflow(t *testing.T) {
+	h := newHarness(t)
+	pre := h.reach(domain.StageConsolidation)
+	cons := h.do(tConsolidate, domain.ActionConsolidate, consolidateReq)
+	h.cancelAt(tEnd)
+	h.env.ExecuteWorkflow(ProposalWorkflowName, testInput())
+	ok(t, append(pre, cons)...)
+	require.True(t, cons.result.Consolidated)
+	require.Len(t, h.cycles.calls, 1, "it asked")
+}

@@ -55,20 +55,12 @@ func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger)
 	return c, nil
 }
 
-// temporalPinger lets /readyz ask Temporal whether it is serving.
-type temporalPinger struct{ c client.Client }
-
-func (p temporalPinger) Ping(ctx context.Context) error {
-	_, err := p.c.CheckHealth(ctx, &client.CheckHealthRequest{})
-	return err
-}
-
 // newAPI wires the HTTP server.
 func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Authorizer, tc client.Client, log *slog.Logger) *api.Server {
 	return api.New(api.Deps{
 		DB:       db,
-		Grants:   authz,
-		Temporal: temporalPinger{tc},
+		Authz:    authz,
+		Temporal: tc,
 		Tokens:   auth.Tokens{Secret: secret, TTL: cfg.TokenTTL},
 		Logger:   log,
 	})

@@ -11,11 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
 	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/policies"
+	"github.com/rencana-id/rencana/workflows"
 )
 
 // runDev runs the whole stack in one process: the Temporal dev server as a
@@ -82,11 +86,6 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer authz.Close()
 
-	creds, err := ensureDevAccounts(ctx, cfg, db, authz, log)
-	if err != nil {
-		return err
-	}
-
 	tc, err := dialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
 	if err != nil {
 		return err
@@ -102,6 +101,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer w.Stop()
 
+	// After the worker: the demo cycle is opened through its workflow.
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), log)
+	if err != nil {
+		return err
+	}
+
 	srv := newAPI(cfg, secret, db, authz, tc, log)
 	printBanner(stdout, cfg, uiURL, creds)
 	return serveUntilDone(ctx, srv, cfg.Addr, log)
@@ -113,7 +118,27 @@ type devCredentials struct {
 	Admin, Demo string
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Authorizer, log *slog.Logger) (devCredentials, error) {
+// demoCycleOpener opens the demo cycle through its CycleWorkflow, as the
+// admin account. When the workflow already exists (temporal.db was kept but
+// rencana.db deleted) its cycle is written back to the new database.
+func demoCycleOpener(tc client.Client, db *store.DB) demo.CycleOpener {
+	return func(ctx context.Context, c domain.Cycle) (domain.Cycle, error) {
+		got, err := workflows.CreateCycle(ctx, tc, workflows.CreateCycleRequest{
+			Actor:        domain.Actor{Username: c.CreatedBy, Role: domain.RoleAdmin, Scope: domain.NationalScope},
+			ProvinceCode: c.ProvinceCode, FiscalYear: c.FiscalYear, Calendar: c.Calendar,
+			RequestID: "demo-seed", // a retried first start lands on the same creation
+		})
+		if domain.ErrorCode(err) == domain.ECONFLICT {
+			live, qerr := workflows.GetCycle(ctx, tc, c.ID)
+			if qerr == nil {
+				return live.Cycle, db.SaveCycle(ctx, live.Cycle)
+			}
+		}
+		return got.Cycle, err
+	}
+}
+
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Authorizer, open demo.CycleOpener, log *slog.Logger) (devCredentials, error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
 	creds := readCredentials(path)
 	if cfg.AdminPassword != "" {
@@ -128,7 +153,7 @@ func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, aut
 	if created, err := demo.EnsureAdmin(ctx, db, authz, creds.Admin); err != nil {
 		return creds, err
 	} else if created {
-		cycle, err := demo.Seed(ctx, db, authz, creds.Demo, time.Now())
+		cycle, err := demo.Seed(ctx, db, authz, creds.Demo, time.Now(), open)
 		if err != nil {
 			return creds, fmt.Errorf("seed demo data: %w", err)
 		}

@@ -17,7 +17,9 @@ import (
 // newWorker registers every workflow and activity on the task queue.
 func newWorker(c client.Client, db *store.DB, mailer activities.Mailer) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	workflows.Register(w, activities.New(db, mailer))
+	a := activities.New(db, mailer)
+	a.Workflows = workflows.NewDriver(c) // the cycle signals and locks its proposals
+	workflows.Register(w, a)
 	return w
 }
 

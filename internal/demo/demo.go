@@ -70,10 +70,19 @@ func EnsureAdmin(ctx context.Context, db *store.DB, g Granter, password string) 
 	return true, nil
 }
 
+// CycleOpener opens a cycle through its CycleWorkflow and returns it once
+// it is in the database; cmd/rencana passes one built on
+// workflows.CreateCycle (demo cannot import workflows: the dependency runs
+// the other way for everything but cmd).
+type CycleOpener func(ctx context.Context, c domain.Cycle) (domain.Cycle, error)
+
 // Seed creates the demo cycle and users. The cycle is for next fiscal year
 // (N-1: opened now, every date this year), with dates spread over what is
-// left of the year so each stage can be tried.
-func Seed(ctx context.Context, db *store.DB, g Granter, password string, now time.Time) (domain.Cycle, error) {
+// left of the year so each stage can be tried. With open (a Temporal
+// client is available) the cycle is created through its CycleWorkflow, so
+// it can be moved, given ceilings and locked like any other; with nil only
+// its row is written, as for a database without Temporal.
+func Seed(ctx context.Context, db *store.DB, g Granter, password string, now time.Time, open CycleOpener) (domain.Cycle, error) {
 	for _, u := range Users {
 		if err := createUser(ctx, db, g, u.Username, u.FullName, password, domain.Grant{Role: u.Role, Scope: u.Scope}); err != nil {
 			return domain.Cycle{}, fmt.Errorf("demo user %s: %w", u.Username, err)
@@ -88,6 +97,13 @@ func Seed(ctx context.Context, db *store.DB, g Granter, password string, now tim
 	}
 	if err := c.Calendar.Validate(c.FiscalYear); err != nil {
 		return domain.Cycle{}, fmt.Errorf("demo calendar: %w", err)
+	}
+	if open != nil {
+		opened, err := open(ctx, c)
+		if err != nil {
+			return domain.Cycle{}, fmt.Errorf("open demo cycle: %w", err)
+		}
+		return opened, nil
 	}
 	if err := db.SaveCycle(ctx, c); err != nil {
 		return domain.Cycle{}, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -24,9 +25,13 @@ type cycleRow struct {
 	MinistryDeadline      time.Time
 	MappingDeadline       time.Time
 	Locked                bool
+	LockedAt              *time.Time
+	LockedBy              string
+	Version               int64
+	Origin                string
 	CreatedBy             string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (cycleRow) TableName() string { return "cycles" }
@@ -34,6 +39,7 @@ func (cycleRow) TableName() string { return "cycles" }
 func (r cycleRow) domain() domain.Cycle {
 	return domain.Cycle{
 		ID: r.ID, ProvinceCode: r.ProvinceCode, FiscalYear: r.FiscalYear, Locked: r.Locked,
+		LockedAt: utcPtr(r.LockedAt), LockedBy: r.LockedBy, Version: r.Version,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Calendar: domain.Calendar{
 			SubmissionDeadline: r.SubmissionDeadline.UTC(), ReviewDeadline: r.ReviewDeadline.UTC(),
@@ -44,20 +50,28 @@ func (r cycleRow) domain() domain.Cycle {
 	}
 }
 
-// SaveCycle inserts or updates a cycle's projection.
+func cycleToRow(c domain.Cycle) cycleRow {
+	cal := c.Calendar
+	return cycleRow{
+		ID: c.ID, ProvinceCode: c.ProvinceCode, FiscalYear: c.FiscalYear, Locked: c.Locked,
+		LockedAt: utcPtr(c.LockedAt), LockedBy: c.LockedBy, Version: c.Version, CreatedBy: c.CreatedBy,
+		SubmissionDeadline: cal.SubmissionDeadline.UTC(), ReviewDeadline: cal.ReviewDeadline.UTC(),
+		RakordaStart: cal.RakordaStart.UTC(), RakordaEnd: cal.RakordaEnd.UTC(),
+		ConsolidationDeadline: cal.ConsolidationDeadline.UTC(), MinistryDeadline: cal.MinistryDeadline.UTC(),
+		MappingDeadline: cal.MappingDeadline.UTC(), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+// SaveCycle inserts or updates a cycle's projection directly, without a
+// CycleWorkflow. Tests use it for cycles whose workflow does not matter;
+// real cycles are written by RecordCycle.
 func (db *DB) SaveCycle(ctx context.Context, c domain.Cycle) error {
 	now := time.Now().UTC()
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = now
 	}
-	cal := c.Calendar
-	row := cycleRow{
-		ID: c.ID, ProvinceCode: c.ProvinceCode, FiscalYear: c.FiscalYear, Locked: c.Locked, CreatedBy: c.CreatedBy,
-		SubmissionDeadline: cal.SubmissionDeadline.UTC(), ReviewDeadline: cal.ReviewDeadline.UTC(),
-		RakordaStart: cal.RakordaStart.UTC(), RakordaEnd: cal.RakordaEnd.UTC(),
-		ConsolidationDeadline: cal.ConsolidationDeadline.UTC(), MinistryDeadline: cal.MinistryDeadline.UTC(),
-		MappingDeadline: cal.MappingDeadline.UTC(), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: now,
-	}
+	c.UpdatedAt = now
+	row := cycleToRow(c)
 	if err := db.Gorm.WithContext(ctx).Save(&row).Error; err != nil {
 		return fmt.Errorf("save cycle %s: %w", c.ID, err)
 	}
@@ -88,4 +102,408 @@ func (db *DB) ListCycles(ctx context.Context) ([]domain.Cycle, error) {
 		out[i] = r.domain()
 	}
 	return out, nil
+}
+
+// CycleDetail is the whole state of a cycle as its CycleWorkflow keeps it
+// and the API shows it: the cycle with its ceilings, targets and the
+// Rakorda's agreements and attendance. Phase and RakordaOpen depend on the
+// clock; At fills them in.
+type CycleDetail struct {
+	domain.Cycle
+	Phase       domain.Phase       `json:"phase"`
+	RakordaOpen bool               `json:"rakorda_open"`
+	Ceilings    []domain.Ceiling   `json:"ceilings"`
+	Targets     []domain.Target    `json:"targets"`
+	Agreements  []domain.Agreement `json:"agreements"`
+	Attendance  []domain.Attendee  `json:"attendance"`
+}
+
+// At returns d with its phase as of now, and nil lists made empty so the
+// JSON shows [] rather than null.
+func (d CycleDetail) At(now time.Time) CycleDetail {
+	d.Phase = d.Calendar.PhaseAt(now)
+	d.RakordaOpen = d.Phase == domain.PhaseRakorda
+	if d.Ceilings == nil {
+		d.Ceilings = []domain.Ceiling{}
+	}
+	if d.Targets == nil {
+		d.Targets = []domain.Target{}
+	}
+	if d.Agreements == nil {
+		d.Agreements = []domain.Agreement{}
+	}
+	if d.Attendance == nil {
+		d.Attendance = []domain.Attendee{}
+	}
+	return d
+}
+
+// CycleEvent is one line of a cycle's audit trail: who changed what, when.
+// Origin identifies the workflow that owns the cycle (the run that created
+// it); RecordCycle refuses an event of another origin.
+type CycleEvent struct {
+	CycleID string          `json:"cycle_id"`
+	Seq     int64           `json:"seq"`
+	Action  string          `json:"action"`
+	Actor   domain.Actor    `json:"actor"`
+	Comment string          `json:"comment"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Origin  string          `json:"origin"`
+	At      time.Time       `json:"at"`
+}
+
+type cycleCeilingRow struct {
+	CycleID    string `gorm:"primaryKey"`
+	RegionCode string `gorm:"primaryKey"`
+	AmountIDR  int64  `gorm:"column:amount_idr"`
+}
+
+func (cycleCeilingRow) TableName() string { return "cycle_ceilings" }
+
+type cycleTargetRow struct {
+	CycleID    string `gorm:"primaryKey"`
+	Code       string `gorm:"primaryKey"`
+	Ordinal    int
+	Name       string
+	Keywords   string
+	Unit       string
+	Baseline   float64
+	PercentMin float64
+	PercentMax float64
+	MinValue   float64
+	MaxValue   float64
+}
+
+func (cycleTargetRow) TableName() string { return "cycle_targets" }
+
+type agreementRow struct {
+	CycleID string `gorm:"primaryKey"`
+	Number  int    `gorm:"primaryKey;autoIncrement:false"`
+	Text    string
+}
+
+func (agreementRow) TableName() string { return "rakorda_agreements" }
+
+type attendanceRow struct {
+	CycleID     string `gorm:"primaryKey"`
+	Number      int    `gorm:"primaryKey;autoIncrement:false"`
+	Name        string
+	JobTitle    string
+	Institution string
+	RegionCode  string
+}
+
+func (attendanceRow) TableName() string { return "rakorda_attendance" }
+
+type cycleEventRow struct {
+	CycleID    string `gorm:"primaryKey"`
+	Seq        int64  `gorm:"primaryKey;autoIncrement:false"`
+	Action     string
+	Actor      string
+	ActorRole  string
+	ActorScope string
+	Comment    string
+	Payload    string
+	Origin     string
+	At         time.Time
+}
+
+func (cycleEventRow) TableName() string { return "cycle_events" }
+
+// RecordCycle writes the cycle's snapshot d and appends ev to its trail in
+// one transaction, the cycle's counterpart of RecordTransition: idempotent on
+// (cycle_id, seq), and a snapshot older than the row's (a lower version)
+// never overwrites it. The first event (seq 1) inserts the row, so a second
+// cycle for the same province and fiscal year is refused by the database's
+// unique constraints even if Temporal let a second workflow start; and a
+// workflow whose origin is not the row's (one started after the first was
+// terminated) can neither pass its create off as a retry nor change the
+// row. Both are ECONFLICT. A province or ceiling region that does not exist
+// is EINVALID.
+func (db *DB) RecordCycle(ctx context.Context, d CycleDetail, ev CycleEvent) (recorded bool, err error) {
+	if d.ID == "" || ev.CycleID != d.ID || ev.Seq <= 0 {
+		return false, domain.Errorf(domain.EINVALID, "Perubahan siklus tidak lengkap (id %q, seq %d).", d.ID, ev.Seq)
+	}
+	d.Version = ev.Seq
+	row := cycleToRow(d.Cycle)
+	row.Origin = ev.Origin
+	targets := make([]cycleTargetRow, len(d.Targets))
+	for i, t := range d.Targets {
+		kw, err := json.Marshal(nonNilStrings(t.Keywords))
+		if err != nil {
+			return false, fmt.Errorf("encode keywords: %w", err)
+		}
+		targets[i] = cycleTargetRow{
+			CycleID: d.ID, Code: t.Code, Ordinal: i + 1, Name: t.Name, Keywords: string(kw), Unit: t.Unit,
+			Baseline: t.Baseline, PercentMin: t.PercentMin, PercentMax: t.PercentMax, MinValue: t.Min, MaxValue: t.Max,
+		}
+	}
+	payload := string(ev.Payload)
+	if payload == "" || payload == "null" {
+		payload = "{}"
+	}
+	evRow := cycleEventRow{
+		CycleID: ev.CycleID, Seq: ev.Seq, Action: ev.Action, Actor: ev.Actor.Username, ActorRole: string(ev.Actor.Role),
+		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, Origin: ev.Origin, At: ev.At.UTC(),
+	}
+	exists := domain.Errorf(domain.ECONFLICT, "Siklus provinsi %s tahun anggaran %d sudah ada.", d.ProvinceCode, d.FiscalYear)
+	err = db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var prior []cycleEventRow
+		if err := tx.Where("cycle_id = ? AND seq = ?", ev.CycleID, ev.Seq).Find(&prior).Error; err != nil {
+			return err
+		}
+		if len(prior) > 0 {
+			if prior[0].Origin != ev.Origin {
+				return exists
+			}
+			return nil // a retry
+		}
+		if ev.Seq == 1 {
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+		} else {
+			var cur []cycleRow
+			if err := tx.Select("origin", "version").Where("id = ?", d.ID).Find(&cur).Error; err != nil {
+				return err
+			}
+			switch {
+			case len(cur) == 0:
+				return domain.Errorf(domain.ENOTFOUND, "Siklus %q tidak ditemukan.", d.ID)
+			case cur[0].Origin != ev.Origin:
+				return exists
+			case cur[0].Version >= d.Version:
+				// A newer snapshot is already there: only the trail grows.
+				if err := tx.Create(&evRow).Error; err != nil {
+					return err
+				}
+				recorded = true
+				return nil
+			}
+			if err := tx.Model(&cycleRow{}).Where("id = ?", d.ID).Select("*").Omit("id", "created_at").Updates(&row).Error; err != nil {
+				return err
+			}
+		}
+		if err := replaceChildren(tx, d, targets); err != nil {
+			return err
+		}
+		if err := tx.Create(&evRow).Error; err != nil {
+			return err
+		}
+		recorded = true
+		return nil
+	})
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return recorded, nil
+	case errors.As(err, &de):
+		return false, de
+	case IsUniqueViolation(err) && ev.Seq == 1:
+		return false, exists
+	case IsUniqueViolation(err):
+		return false, nil // a concurrent attempt with the same seq committed first
+	case IsForeignKeyViolation(err):
+		return false, domain.Errorf(domain.EINVALID, "Provinsi %q atau wilayah pagu indikatif tidak dikenal.", d.ProvinceCode)
+	default:
+		return false, fmt.Errorf("record cycle %s#%d: %w", d.ID, ev.Seq, err)
+	}
+}
+
+func replaceChildren(tx *gorm.DB, d CycleDetail, targets []cycleTargetRow) error {
+	for _, model := range []any{&cycleCeilingRow{}, &cycleTargetRow{}, &agreementRow{}, &attendanceRow{}} {
+		if err := tx.Where("cycle_id = ?", d.ID).Delete(model).Error; err != nil {
+			return err
+		}
+	}
+	if len(d.Ceilings) > 0 {
+		rows := make([]cycleCeilingRow, len(d.Ceilings))
+		for i, c := range d.Ceilings {
+			rows[i] = cycleCeilingRow{CycleID: d.ID, RegionCode: c.RegionCode, AmountIDR: c.AmountIDR}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	if len(targets) > 0 {
+		if err := tx.Create(&targets).Error; err != nil {
+			return err
+		}
+	}
+	if len(d.Agreements) > 0 {
+		rows := make([]agreementRow, len(d.Agreements))
+		for i, a := range d.Agreements {
+			rows[i] = agreementRow{CycleID: d.ID, Number: a.Number, Text: a.Text}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	if len(d.Attendance) > 0 {
+		rows := make([]attendanceRow, len(d.Attendance))
+		for i, a := range d.Attendance {
+			rows[i] = attendanceRow{CycleID: d.ID, Number: a.Number, Name: a.Name, JobTitle: a.Position, Institution: a.Institution, RegionCode: a.RegionCode}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// GetCycleDetail returns a cycle with its ceilings, targets, agreements and
+// attendance as last recorded, or ENOTFOUND; Phase is as of now.
+func (db *DB) GetCycleDetail(ctx context.Context, id string, now time.Time) (CycleDetail, error) {
+	c, err := db.GetCycle(ctx, id)
+	if err != nil {
+		return CycleDetail{}, err
+	}
+	d := CycleDetail{Cycle: c}
+	g := db.Gorm.WithContext(ctx)
+	var ceilings []cycleCeilingRow
+	if err := g.Where("cycle_id = ?", id).Order("region_code").Find(&ceilings).Error; err != nil {
+		return CycleDetail{}, fmt.Errorf("cycle ceilings: %w", err)
+	}
+	for _, r := range ceilings {
+		d.Ceilings = append(d.Ceilings, domain.Ceiling{RegionCode: r.RegionCode, AmountIDR: r.AmountIDR})
+	}
+	if d.Targets, err = db.cycleTargets(ctx, id); err != nil {
+		return CycleDetail{}, err
+	}
+	var agreements []agreementRow
+	if err := g.Where("cycle_id = ?", id).Order("number").Find(&agreements).Error; err != nil {
+		return CycleDetail{}, fmt.Errorf("rakorda agreements: %w", err)
+	}
+	for _, r := range agreements {
+		d.Agreements = append(d.Agreements, domain.Agreement{Number: r.Number, Text: r.Text})
+	}
+	var attendance []attendanceRow
+	if err := g.Where("cycle_id = ?", id).Order("number").Find(&attendance).Error; err != nil {
+		return CycleDetail{}, fmt.Errorf("rakorda attendance: %w", err)
+	}
+	for _, r := range attendance {
+		d.Attendance = append(d.Attendance, domain.Attendee{Number: r.Number, Name: r.Name, Position: r.JobTitle, Institution: r.Institution, RegionCode: r.RegionCode})
+	}
+	return d.At(now), nil
+}
+
+func (db *DB) cycleTargets(ctx context.Context, id string) ([]domain.Target, error) {
+	var rows []cycleTargetRow
+	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", id).Order("ordinal").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("cycle targets: %w", err)
+	}
+	out := make([]domain.Target, 0, len(rows))
+	for _, r := range rows {
+		var kw []string
+		if err := json.Unmarshal([]byte(r.Keywords), &kw); err != nil {
+			return nil, fmt.Errorf("decode keywords of target %s: %w", r.Code, err)
+		}
+		out = append(out, domain.Target{
+			Code: r.Code, Name: r.Name, Keywords: kw, Unit: r.Unit, Baseline: r.Baseline,
+			PercentMin: r.PercentMin, PercentMax: r.PercentMax, Min: r.MinValue, Max: r.MaxValue,
+		})
+	}
+	return out, nil
+}
+
+// ListCycleEvents returns a cycle's audit trail, oldest first.
+func (db *DB) ListCycleEvents(ctx context.Context, cycleID string) ([]CycleEvent, error) {
+	var rows []cycleEventRow
+	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", cycleID).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list cycle events: %w", err)
+	}
+	out := make([]CycleEvent, len(rows))
+	for i, r := range rows {
+		out[i] = CycleEvent{
+			CycleID: r.CycleID, Seq: r.Seq, Action: r.Action, Comment: r.Comment, Payload: json.RawMessage(r.Payload), Origin: r.Origin,
+			At: r.At.UTC(), Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},
+		}
+	}
+	return out, nil
+}
+
+// openStages are the stages a proposal can still leave; a calendar move
+// concerns only them.
+var openStages = func() []string {
+	var out []string
+	for _, s := range domain.Stages {
+		if !s.Terminal() {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}()
+
+// OpenProposalIDs returns up to limit ids of the cycle's proposals in an
+// open stage, in id order after the id after: the cycle pages through them
+// to tell each that its calendar moved.
+func (db *DB) OpenProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error) {
+	var ids []string
+	err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).
+		Where("cycle_id = ? AND stage IN ? AND id > ?", cycleID, openStages, after).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("open proposals of %s: %w", cycleID, err)
+	}
+	return ids, nil
+}
+
+// ProposalRef names a proposal in a message: its id, title and region.
+type ProposalRef struct {
+	ID         string `json:"id"`
+	Title      string `json:"title"`
+	RegionCode string `json:"region_code"`
+}
+
+// LockCandidates is what the cycle's lock needs to know first: the
+// proposals in consolidation that are not consolidated yet (the lock is
+// refused while there are any) and how many consolidated ones it will move.
+type LockCandidates struct {
+	Unconsolidated []ProposalRef `json:"unconsolidated"`
+	Consolidated   int           `json:"consolidated"`
+}
+
+// CycleLockCandidates reads the LockCandidates of a cycle.
+func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (LockCandidates, error) {
+	var out LockCandidates
+	var rows []proposalRow
+	g := db.Gorm.WithContext(ctx)
+	if err := g.Select("id", "title", "region_code").
+		Where("cycle_id = ? AND stage = ? AND NOT consolidated", cycleID, domain.StageConsolidation).
+		Order("id").Find(&rows).Error; err != nil {
+		return out, fmt.Errorf("unconsolidated proposals of %s: %w", cycleID, err)
+	}
+	out.Unconsolidated = make([]ProposalRef, len(rows))
+	for i, r := range rows {
+		out.Unconsolidated[i] = ProposalRef{ID: r.ID, Title: r.Title, RegionCode: r.RegionCode}
+	}
+	var n int64
+	if err := g.Model(&proposalRow{}).Where("cycle_id = ? AND stage = ? AND consolidated", cycleID, domain.StageConsolidation).
+		Count(&n).Error; err != nil {
+		return out, fmt.Errorf("consolidated proposals of %s: %w", cycleID, err)
+	}
+	out.Consolidated = int(n)
+	return out, nil
+}
+
+// ConsolidatedProposalIDs returns up to limit ids of the cycle's
+// consolidated proposals still in consolidation, in id order after the id
+// after: the lock moves them page by page, and one already moved drops out
+// of the page, which is what makes a retried page skip it.
+func (db *DB) ConsolidatedProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error) {
+	var ids []string
+	err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).
+		Where("cycle_id = ? AND stage = ? AND consolidated AND id > ?", cycleID, domain.StageConsolidation, after).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("consolidated proposals of %s: %w", cycleID, err)
+	}
+	return ids, nil
 }

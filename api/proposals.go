@@ -1,0 +1,461 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/policies"
+	"github.com/rencana-id/rencana/workflows"
+)
+
+// proposalView is a proposal as DESIGN.md's API shows it: the projection
+// plus what the caller may do with it now.
+type proposalView struct {
+	store.Proposal
+	AllowedActions []domain.Action `json:"allowed_actions"`
+}
+
+type createRequest struct {
+	CycleID       string               `json:"cycle_id"`
+	RegionCode    string               `json:"region_code"`
+	Title         string               `json:"title"`
+	Description   string               `json:"description"`
+	Category      domain.Category      `json:"category"`
+	AmountIDR     int64                `json:"amount_idr"`
+	FundingSource domain.FundingSource `json:"funding_source"`
+	Indicators    []store.Indicator    `json:"indicators"`
+	SIPDCode      string               `json:"sipd_code"`
+	Beneficiaries string               `json:"beneficiaries"`
+}
+
+func (r createRequest) draft() workflows.Draft {
+	ind := r.Indicators
+	if ind == nil {
+		ind = []store.Indicator{}
+	}
+	return workflows.Draft{
+		RegionCode: strings.TrimSpace(r.RegionCode), Title: strings.TrimSpace(r.Title),
+		Description: strings.TrimSpace(r.Description), Category: r.Category, AmountIDR: r.AmountIDR,
+		FundingSource: r.FundingSource, Indicators: ind, SIPDCode: strings.TrimSpace(r.SIPDCode),
+		Beneficiaries: strings.TrimSpace(r.Beneficiaries),
+	}
+}
+
+func draftPatch(d workflows.Draft) workflows.DraftPatch {
+	ind := d.Indicators
+	return workflows.DraftPatch{
+		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
+		FundingSource: &d.FundingSource, Indicators: &ind, SIPDCode: &d.SIPDCode, Beneficiaries: &d.Beneficiaries,
+	}
+}
+
+// patchRequest is a PATCH of a draft: absent (or null) fields stay as they
+// are. region_code and cycle_id are decoded only to refuse them with a
+// message that says why.
+type patchRequest struct {
+	Title         *string               `json:"title"`
+	Description   *string               `json:"description"`
+	Category      *domain.Category      `json:"category"`
+	AmountIDR     *int64                `json:"amount_idr"`
+	FundingSource *domain.FundingSource `json:"funding_source"`
+	Indicators    *[]store.Indicator    `json:"indicators"`
+	SIPDCode      *string               `json:"sipd_code"`
+	Beneficiaries *string               `json:"beneficiaries"`
+	RegionCode    json.RawMessage       `json:"region_code"`
+	CycleID       json.RawMessage       `json:"cycle_id"`
+}
+
+func (r patchRequest) patch() workflows.DraftPatch {
+	return workflows.DraftPatch{
+		Title: r.Title, Description: r.Description, Category: r.Category, AmountIDR: r.AmountIDR,
+		FundingSource: r.FundingSource, Indicators: r.Indicators, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries,
+	}
+}
+
+// proposalID names a new proposal. Without an Idempotency-Key it is random;
+// with one it is derived from (user, key), so a retried POST lands on the
+// same workflow (Temporal deduplicates the create) or finds the proposal
+// already saved, and nothing needs to be stored to remember the key.
+func proposalID(username, key string) string {
+	var b [10]byte
+	if key == "" {
+		_, _ = rand.Read(b[:])
+	} else {
+		sum := sha256.Sum256([]byte("rencana/proposal\x00" + username + "\x00" + key))
+		copy(b[:], sum[:])
+	}
+	return "usl-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func idempotencyKey(c echo.Context) (string, error) {
+	key := c.Request().Header.Get("Idempotency-Key")
+	if key == "" {
+		return "", nil
+	}
+	ok := len(key) <= maxIdempotencyKey
+	for i := 0; ok && i < len(key); i++ {
+		ok = key[i] > ' ' && key[i] < 0x7f
+	}
+	if !ok {
+		return "", invalidField("Idempotency-Key", "Idempotency-Key berisi 1-%d karakter ASCII tanpa spasi, misalnya sebuah UUID.", maxIdempotencyKey)
+	}
+	return key, nil
+}
+
+// createProposal saves a new draft: the input is validated here (cycle,
+// region in the cycle's province, bounds, SIPD code), Casbin decides whether
+// the caller may create in that region, and the workflow is started and
+// its draft saved in one Update-with-Start.
+func (s *Server) createProposal(c echo.Context) error {
+	var req createRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
+	id := proposalID(user, key)
+	if key != "" {
+		// A retry of a create that went through answers as the first did.
+		if p, err := s.db.GetProposal(ctx, id); err == nil {
+			return s.respondProposal(c, http.StatusCreated, p, nil)
+		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
+			return err
+		}
+	}
+
+	draft := req.draft()
+	var v domain.Validation
+	var cycle *domain.Cycle
+	cycleID := strings.TrimSpace(req.CycleID)
+	switch {
+	case cycleID == "":
+		v.Add("cycle_id", "Siklus wajib diisi, misalnya 74-2027; lihat GET /api/v1/cycles.")
+	case len(cycleID) > maxCycleID:
+		v.Add("cycle_id", "Id siklus paling panjang %d karakter, misalnya 74-2027; lihat GET /api/v1/cycles.", maxCycleID)
+	default:
+		cy, err := s.db.GetCycle(ctx, cycleID)
+		switch {
+		case domain.ErrorCode(err) == domain.ENOTFOUND:
+			v.Add("cycle_id", "Siklus %q tidak ditemukan; lihat GET /api/v1/cycles.", cycleID)
+		case err != nil:
+			return err
+		default:
+			cycle = &cy
+		}
+	}
+	checkDraft(&v, draftPatch(draft))
+	regionOK, err := s.checkRegion(ctx, &v, draft.RegionCode, cycle)
+	if err != nil {
+		return err
+	}
+	if cycle != nil && regionOK {
+		if err := s.checkSIPDCode(ctx, &v, draft.SIPDCode, draft.RegionCode, cycle.FiscalYear); err != nil {
+			return err
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if cycle.Locked {
+		return domain.Errorf(domain.ECONFLICT, "Siklus %s sudah dikunci; usulan baru tidak dapat dibuat.", cycle.ID)
+	}
+	if !now.Before(cycle.Calendar.SubmissionDeadline) {
+		return domain.Errorf(domain.ECONFLICT, "Batas waktu pengajuan siklus %s (%s) sudah lewat; usulan baru tidak dapat dibuat.",
+			cycle.ID, day(cycle.Calendar.SubmissionDeadline))
+	}
+	d, err := s.authz.Decide(ctx, policies.Request{Username: user, Object: policies.ObjProposal, Action: policies.ActCreate, Region: draft.RegionCode, At: now})
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang membuat usulan untuk wilayah %s.", draft.RegionCode)
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.wfWait)
+	defer cancel()
+	p, err := workflows.Create(wctx, s.temporal,
+		workflows.ProposalInput{ProposalID: id, CycleID: cycle.ID, Calendar: cycle.Calendar},
+		workflows.CreateRequest{Actor: domain.Actor{Username: user, Role: d.Role, Scope: d.Scope}, Draft: draft})
+	if err != nil {
+		return s.workflowFailure(c, err)
+	}
+	return s.respondProposal(c, http.StatusCreated, p, cycle)
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// visibleProposal reads a proposal the caller may see; one outside their
+// scopes is 404, exactly like one that does not exist.
+func (s *Server) visibleProposal(c echo.Context, id string) (store.Proposal, error) {
+	ctx := c.Request().Context()
+	scopes, err := s.authz.VisibleScopes(ctx, currentUser(c), s.now())
+	if err != nil {
+		return store.Proposal{}, err
+	}
+	return s.db.GetProposalWithin(ctx, id, scopes)
+}
+
+func (s *Server) getProposal(c echo.Context) error {
+	p, err := s.visibleProposal(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return s.respondProposal(c, http.StatusOK, p, nil)
+}
+
+// respondProposal answers with the proposal's view and its version as ETag
+// (the If-Match of the next edit or action). cycle may be nil.
+func (s *Server) respondProposal(c echo.Context, status int, p store.Proposal, cycle *domain.Cycle) error {
+	ctx := c.Request().Context()
+	if cycle == nil {
+		cy, err := s.db.GetCycle(ctx, p.CycleID)
+		if err != nil {
+			return err
+		}
+		cycle = &cy
+	}
+	view, err := s.view(ctx, currentUser(c), p, cycle, s.now())
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("ETag", etag(p.Version))
+	if status == http.StatusCreated {
+		h.Set(echo.HeaderLocation, "/api/v1/proposals/"+p.ID)
+	}
+	return c.JSON(status, view)
+}
+
+func (s *Server) view(ctx context.Context, user string, p store.Proposal, cycle *domain.Cycle, now time.Time) (proposalView, error) {
+	actions, err := s.allowedActions(ctx, user, p, cycle, now)
+	if err != nil {
+		return proposalView{}, err
+	}
+	p.Overdue = overdue(p, now)
+	return proposalView{Proposal: p, AllowedActions: actions}, nil
+}
+
+// overdue: escalated by the workflow, or past its due date in an open stage.
+func overdue(p store.Proposal, now time.Time) bool {
+	if p.Stage.Terminal() {
+		return false
+	}
+	return p.Overdue || (p.DueAt != nil && now.After(*p.DueAt))
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch reads the version an edit or action expects. required makes a
+// missing header 428; "*" means any version (0).
+func ifMatch(c echo.Context, required bool) (int64, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		if required {
+			return 0, echo.NewHTTPError(http.StatusPreconditionRequired,
+				"Sertakan header If-Match berisi ETag usulan yang Anda ubah (dari GET /api/v1/proposals/{id}), agar perubahan orang lain tidak tertimpa.")
+		}
+		return 0, nil
+	}
+	if h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, domain.Errorf(domain.EPRECONDITION, "If-Match %q bukan ETag usulan; gunakan ETag dari GET /api/v1/proposals/{id}.", h)
+	}
+	return v, nil
+}
+
+// editProposal changes a draft (PATCH with If-Match).
+func (s *Server) editProposal(c echo.Context) error {
+	p, err := s.visibleProposal(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c, true)
+	if err != nil {
+		return err
+	}
+	var req patchRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
+	var v domain.Validation
+	if req.RegionCode != nil {
+		v.Add("region_code", "Wilayah usulan tidak dapat diubah; tarik usulan ini dan buat usulan baru untuk wilayah lain.")
+	}
+	if req.CycleID != nil {
+		v.Add("cycle_id", "Siklus usulan tidak dapat diubah; buat usulan baru pada siklus lain.")
+	}
+	patch := req.patch()
+	if patch == (workflows.DraftPatch{}) && req.RegionCode == nil && req.CycleID == nil {
+		v.Add("body", "Sertakan minimal satu kolom yang diubah, misalnya title atau amount_idr.")
+	}
+	checkDraft(&v, patch)
+	cycle, err := s.db.GetCycle(ctx, p.CycleID)
+	if err != nil {
+		return err
+	}
+	if patch.SIPDCode != nil {
+		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear); err != nil {
+			return err
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	d, err := s.authz.Decide(ctx, policies.Request{Username: user, Object: policies.ObjProposal, Action: policies.ActEdit, Region: p.RegionCode, At: now})
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang mengubah usulan wilayah %s.", p.RegionCode)
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.wfWait)
+	defer cancel()
+	out, err := workflows.Edit(wctx, s.temporal, p.ID, workflows.EditRequest{
+		Actor: domain.Actor{Username: user, Role: d.Role, Scope: d.Scope}, ExpectedVersion: version, Patch: patch,
+	})
+	if err != nil {
+		return s.workflowFailure(c, err)
+	}
+	return s.respondProposal(c, http.StatusOK, out, &cycle)
+}
+
+type listCursor struct {
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"id"`
+}
+
+type proposalList struct {
+	Items      []proposalView `json:"items"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+// listProposals pages through what the caller may see, newest first. The
+// visibility filter is part of the SQL, so a page is never short because
+// rows were hidden after reading them.
+func (s *Server) listProposals(c echo.Context) error {
+	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
+	q := store.ProposalQuery{
+		CycleID: strings.TrimSpace(c.QueryParam("cycle_id")),
+		Stage:   domain.Stage(c.QueryParam("stage")),
+		Region:  strings.TrimSpace(c.QueryParam("region")),
+		Q:       c.QueryParam("q"),
+	}
+	var v domain.Validation
+	if q.Stage != "" && !validStage(q.Stage) {
+		v.Add("stage", "Tahap %q tidak dikenal; pilih salah satu: %s.", q.Stage, stageList())
+	}
+	if q.Region != "" {
+		if _, err := domain.ParseRegionCode(q.Region); err != nil {
+			v.Add("region", "Kode wilayah %q tidak berbentuk 74, 74.05 atau 74.05.03.", q.Region)
+		}
+	}
+	checkLen(&v, "q", "Kata kunci", q.Q, maxQuery)
+	checkLen(&v, "cycle_id", "Siklus", q.CycleID, maxCycleID)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 1, store.MaxPageSize, 50)
+	if err != nil {
+		return err
+	}
+	q.Limit = limit
+	var cur listCursor
+	if ok, err := decodeCursor(c, &cur); err != nil {
+		return err
+	} else if ok {
+		q.After = &store.ProposalCursor{CreatedAt: cur.CreatedAt, ID: cur.ID}
+	}
+	if q.Scopes, err = s.authz.VisibleScopes(ctx, user, now); err != nil {
+		return err
+	}
+	items, next, err := s.db.ListProposals(ctx, q)
+	if err != nil {
+		return err
+	}
+	cycles, err := s.cycleMap(ctx)
+	if err != nil {
+		return err
+	}
+	out := proposalList{Items: make([]proposalView, 0, len(items))}
+	for _, p := range items {
+		view, err := s.view(ctx, user, p, cycles[p.CycleID], now)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, view)
+	}
+	if next != nil {
+		s := encodeCursor(listCursor{CreatedAt: next.CreatedAt, ID: next.ID})
+		out.NextCursor = &s
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func validStage(s domain.Stage) bool {
+	for _, x := range domain.Stages {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func stageList() string {
+	s := make([]string, len(domain.Stages))
+	for i, x := range domain.Stages {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// cycleMap loads every cycle (a short table: one per province and year) so
+// a page of proposals is judged against its cycles' calendars in one query.
+func (s *Server) cycleMap(ctx context.Context) (map[string]*domain.Cycle, error) {
+	cycles, err := s.db.ListCycles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*domain.Cycle, len(cycles))
+	for i := range cycles {
+		m[cycles[i].ID] = &cycles[i]
+	}
+	return m, nil
+}
+
+type historyList struct {
+	Items []store.ProposalEvent `json:"items"`
+}
+
+// proposalHistory lists a proposal's recorded changes, oldest first: who,
+// in which role, when, from which stage to which, and why.
+func (s *Server) proposalHistory(c echo.Context) error {
+	p, err := s.visibleProposal(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	events, err := s.db.ListProposalEvents(c.Request().Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []store.ProposalEvent{}
+	}
+	return c.JSON(http.StatusOK, historyList{Items: events})
+}

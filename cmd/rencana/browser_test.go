@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// chromiumPath finds Debian's chromium; `make test` installs it when missing.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("RENCANA_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("chromium not found: run `make test` (it installs Debian's chromium) or set RENCANA_CHROMIUM")
+	return ""
+}
+
+// artifactDir is where screenshots go: test-artifacts/screenshots at the
+// module root, kept out of git, collected by whoever runs the tests.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "test-artifacts", "screenshots"))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// browser is one headless Chromium with a fresh profile.
+func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
+}
+
+func shot(t *testing.T, dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var buf []byte
+		if err := chromedp.FullScreenshot(&buf, 90).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".jpg"), buf, 0o644)
+	})
+}
+
+func loginAs(base, username, password string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/masuk"),
+		chromedp.WaitVisible(`input[name=username]`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=username]`, username, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=password]`, password, chromedp.ByQuery),
+		chromedp.Click(`form[action="/masuk"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form[action="/keluar"]`, chromedp.ByQuery),
+	}
+}
+
+func logout() chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Click(`form[action="/keluar"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`input[name=username]`, chromedp.ByQuery),
+	}
+}
+
+// TestBrowserDraftSubmitApprove is a planner, a camat and a reviewer using
+// the pages in a real browser: the planner drafts a proposal (first with a
+// mistake the page explains beside the field), the camat submits it, the
+// reviewer finds it in Tugas Saya and approves it.
+func TestBrowserDraftSubmitApprove(t *testing.T) {
+	dataDir := t.TempDir()
+	addr := "127.0.0.1:" + freePort(t)
+	env := map[string]string{
+		"RENCANA_TEMPORAL_DEV_PORT": freePort(t),
+		"RENCANA_TEMPORAL_UI_PORT":  freePort(t),
+	}
+	startDev(t, addr, dataDir, env)
+	creds := readCredentials(filepath.Join(dataDir, "credentials.txt"))
+	base := "http://" + addr
+	dir := artifactDir(t)
+
+	ctx, cancel := newBrowser(t)
+	defer cancel()
+
+	var url, errText, stage, inbox string
+	title := "Pelatihan pengemasan produk UMKM Andoolo"
+	require.NoError(t, chromedp.Run(ctx,
+		shotAfter(loginAs(base, "kec.andoolo", creds.Demo), t, dir, "01-tugas-perencana"),
+		chromedp.Navigate(base+"/usulan/baru"),
+		chromedp.WaitVisible(`form.proposal-form`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=title]`, title, chromedp.ByQuery),
+		chromedp.SendKeys(`textarea[name=description]`, "Pelatihan pengemasan dan label halal bagi 30 pelaku UMKM.", chromedp.ByQuery),
+		chromedp.SetValue(`select[name=category]`, "pelatihan", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=amount_idr]`, "seratus juta", chromedp.ByQuery),
+		chromedp.SetValue(`select[name=funding_source]`, "apbd_kabkota", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=indicator_name]`, "Pelaku UMKM terlatih", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=indicator_target]`, "30", chromedp.ByQuery),
+		chromedp.SendKeys(`input[name=indicator_unit]`, "orang", chromedp.ByQuery),
+		chromedp.Click(`button[value=simpan]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.field-error`, chromedp.ByQuery),
+		chromedp.Text(`.field-error`, &errText, chromedp.ByQuery),
+		shot(t, dir, "02-formulir-dengan-kesalahan"),
+		chromedp.SetValue(`input[name=amount_idr]`, "150.000.000", chromedp.ByQuery),
+		chromedp.Click(`button[value=simpan]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Location(&url),
+		shot(t, dir, "03-draf-tersimpan"),
+	))
+	require.Contains(t, errText, "angka", "the amount field explains what it wants")
+	require.Contains(t, url, "/usulan/")
+	proposalURL := strings.SplitN(url, "?", 2)[0]
+
+	require.NoError(t, chromedp.Run(ctx,
+		logout(),
+		loginAs(base, "camat.andoolo", creds.Demo),
+		chromedp.Navigate(proposalURL),
+		chromedp.WaitVisible(`button.act-submit`, chromedp.ByQuery),
+		chromedp.Click(`button.act-submit`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Text(`.stage`, &stage, chromedp.ByQuery),
+		logout(),
+	))
+	require.Equal(t, "Reviu Kab/Kota", stage)
+
+	require.NoError(t, chromedp.Run(ctx,
+		loginAs(base, "kabid.konsel", creds.Demo),
+		chromedp.Navigate(base+"/tugas"),
+		chromedp.WaitVisible(`table.list`, chromedp.ByQuery),
+		chromedp.Text(`table.list`, &inbox, chromedp.ByQuery),
+		shot(t, dir, "04-tugas-reviewer"),
+		chromedp.Click(`//table[contains(@class,"list")]//a[contains(., "Andoolo")]`, chromedp.BySearch),
+		chromedp.WaitVisible(`button.act-approve`, chromedp.ByQuery),
+		shot(t, dir, "05-usulan-reviewer"),
+		chromedp.Click(`button.act-approve`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Text(`.stage`, &stage, chromedp.ByQuery),
+		shot(t, dir, "06-disetujui"),
+		chromedp.Navigate(base+"/usulan"),
+		chromedp.WaitVisible(`table.list`, chromedp.ByQuery),
+		shot(t, dir, "07-daftar-usulan"),
+	))
+	require.Contains(t, inbox, title)
+	require.Contains(t, inbox, "Setujui")
+	require.Equal(t, "Rakorda", stage)
+}
+
+func shotAfter(a chromedp.Action, t *testing.T, dir, name string) chromedp.Tasks {
+	return chromedp.Tasks{a, shot(t, dir, name)}
+}
