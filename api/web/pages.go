@@ -89,7 +89,7 @@ type indicatorRow struct{ Name, Target, Unit string }
 
 type formValues struct {
 	CycleID, RegionCode, Title, Description, Category, Amount, FundingSource, SIPDCode, Beneficiaries string
-	Indicators                                                                                      []indicatorRow
+	Indicators                                                                                        []indicatorRow
 }
 
 type formData struct {
@@ -181,8 +181,7 @@ func (h *Handler) formChoices(r *http.Request, s *session, fd *formData) {
 }
 
 // proposalRegions lists the regions the user drafts for: their own scope
-// and, for a kab/kota planner, its kecamatan; a kecamatan planner also its
-// desa.
+// and, for a kab/kota planner, its kecamatan.
 func (h *Handler) proposalRegions(r *http.Request, s *session) []regionView {
 	var out []regionView
 	seen := map[string]bool{}
@@ -203,8 +202,10 @@ func (h *Handler) proposalRegions(r *http.Request, s *session) []regionView {
 			continue
 		}
 		add(self)
-		if g.Role == domain.RolePerencanaProvinsi {
-			continue // a province's kab/kota draft their own proposals
+		if g.Role != domain.RolePerencanaKabKota {
+			// A kecamatan drafts for itself, a province for itself; a
+			// kab/kota planner also for each of its kecamatan.
+			continue
 		}
 		res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions", query: url.Values{"parent": {g.Scope}}}, nil)
 		if err != nil {

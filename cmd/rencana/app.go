@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/rencana-id/rencana/api"
+	"github.com/rencana-id/rencana/api/web"
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/refdata"
@@ -63,14 +65,46 @@ func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Auth
 		Temporal: tc,
 		Tokens:   auth.Tokens{Secret: secret, TTL: cfg.TokenTTL},
 		Logger:   log,
+
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 }
 
-// serveUntilDone runs srv on addr until ctx ends, then drains in-flight
+// newHandler puts the JSON API and the web pages behind one address: the
+// API owns /api/, /healthz and /readyz, the pages everything else. The pages
+// call the API in-process, so they can do only what it allows.
+func newHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Handler, error) {
+	pages, err := web.New(web.Deps{API: srv, SecureCookies: cfg.SecureCookies, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", srv)
+	mux.Handle("/healthz", srv)
+	mux.Handle("/readyz", srv)
+	mux.Handle("/", pages)
+	return mux, nil
+}
+
+// serveUntilDone serves h on addr until ctx ends, then drains in-flight
 // requests for up to 15 seconds.
-func serveUntilDone(ctx context.Context, srv *api.Server, addr string, log *slog.Logger) error {
+func serveUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
+	srv := &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      5 * time.Minute, // exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(addr) }()
+	go func() {
+		err := srv.ListenAndServe()
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
 	select {
 	case err := <-errc:
 		if err != nil {

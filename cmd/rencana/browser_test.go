@@ -61,10 +61,10 @@ func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
 func shot(t *testing.T, dir, name string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		var buf []byte
-		if err := chromedp.FullScreenshot(&buf, 90).Do(ctx); err != nil {
+		if err := chromedp.FullScreenshot(&buf, 100).Do(ctx); err != nil { // quality 100 means PNG
 			return err
 		}
-		return os.WriteFile(filepath.Join(dir, name+".jpg"), buf, 0o644)
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
 	})
 }
 

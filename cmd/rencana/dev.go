@@ -107,9 +107,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 
-	srv := newAPI(cfg, secret, db, authz, tc, log)
+	h, err := newHandler(newAPI(cfg, secret, db, authz, tc, log), cfg, log)
+	if err != nil {
+		return err
+	}
 	printBanner(stdout, cfg, uiURL, creds)
-	return serveUntilDone(ctx, srv, cfg.Addr, log)
+	return serveUntilDone(ctx, h, cfg.Addr, log)
 }
 
 // devCredentials are the passwords of the admin and demo accounts; they are

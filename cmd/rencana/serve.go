@@ -39,7 +39,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer tc.Close()
-	srv := newAPI(cfg, cfg.JWTSecret, db, authz, tc, log)
+	h, err := newHandler(newAPI(cfg, cfg.JWTSecret, db, authz, tc, log), cfg, log)
+	if err != nil {
+		return err
+	}
 	log.Info("API listening", "addr", cfg.Addr)
-	return serveUntilDone(ctx, srv, cfg.Addr, log)
+	return serveUntilDone(ctx, h, cfg.Addr, log)
 }

@@ -73,6 +73,16 @@ type Config struct {
 	// MailFrom is the sender of notification mail: RENCANA_MAIL_FROM,
 	// required with RENCANA_SMTP_URL.
 	MailFrom string
+	// SecureCookies marks the web UI's cookies Secure (HTTPS only):
+	// RENCANA_SECURE_COOKIES, true outside dev. Turn it off only when the
+	// site is reached over plain HTTP on a trusted network.
+	SecureCookies bool
+	// CORSOrigins are the other sites' origins allowed to call the API from
+	// a browser: RENCANA_CORS_ORIGINS, comma-separated; empty means none.
+	CORSOrigins []string
+	// TrustedProxies are the CIDR ranges of reverse proxies whose
+	// X-Forwarded-For is believed: RENCANA_TRUSTED_PROXIES, comma-separated.
+	TrustedProxies []string
 }
 
 // Getenv looks a variable up; tests pass a map-backed one.
@@ -146,6 +156,32 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 			bad("RENCANA_MAIL_FROM", "a sender address is required with RENCANA_SMTP_URL")
 		}
 	}
+	c.SecureCookies = mode != ModeDev
+	if v := strings.TrimSpace(getenv("RENCANA_SECURE_COOKIES")); v != "" {
+		switch strings.ToLower(v) {
+		case "1", "true", "yes":
+			c.SecureCookies = true
+		case "0", "false", "no":
+			c.SecureCookies = false
+		default:
+			bad("RENCANA_SECURE_COOKIES", "%q must be true or false", v)
+		}
+	}
+	for _, o := range splitList(getenv("RENCANA_CORS_ORIGINS")) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("RENCANA_CORS_ORIGINS", "%q is not an origin like https://sipd.example.go.id", o)
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	for _, p := range splitList(getenv("RENCANA_TRUSTED_PROXIES")) {
+		if _, _, err := net.ParseCIDR(p); err != nil {
+			bad("RENCANA_TRUSTED_PROXIES", "%q is not a CIDR range like 10.0.0.0/8", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		bad("RENCANA_ADMIN_PASSWORD", "must be at least 8 characters")
 	}
@@ -174,6 +210,16 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		}
 	}
 	return c, fs.Args(), errors.Join(errs...)
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func needsTemporal(m Mode) bool {

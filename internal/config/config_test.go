@@ -52,6 +52,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"bad log format", config.ModeDev, map[string]string{"RENCANA_LOG_FORMAT": "xml"}, "RENCANA_LOG_FORMAT"},
 		{"bad log level", config.ModeDev, map[string]string{"RENCANA_LOG_LEVEL": "loud"}, "RENCANA_LOG_LEVEL"},
 		{"bad smtp url", config.ModeDev, map[string]string{"RENCANA_SMTP_URL": "mail.example.org:25", "RENCANA_MAIL_FROM": "a@b.id"}, "RENCANA_SMTP_URL"},
+		{"bad cors origin", config.ModeDev, map[string]string{"RENCANA_CORS_ORIGINS": "https://a.go.id, *"}, "RENCANA_CORS_ORIGINS"},
+		{"bad proxy range", config.ModeDev, map[string]string{"RENCANA_TRUSTED_PROXIES": "10.0.0.1"}, "RENCANA_TRUSTED_PROXIES"},
+		{"bad secure cookies", config.ModeDev, map[string]string{"RENCANA_SECURE_COOKIES": "kadang"}, "RENCANA_SECURE_COOKIES"},
 		{"smtp without sender", config.ModeDev, map[string]string{"RENCANA_SMTP_URL": "smtp://mail.example.org:25"}, "RENCANA_MAIL_FROM"},
 	}
 	for _, tc := range cases {
@@ -82,4 +85,18 @@ func TestDevSecretPersists(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(s1), 32)
 	require.Equal(t, s1, s2, "a restart must keep the secret so tokens stay valid")
+}
+
+func TestWebAndProxySettings(t *testing.T) {
+	c, _, err := config.Load(config.ModeDev, nil, env(nil), io.Discard)
+	require.NoError(t, err)
+	require.False(t, c.SecureCookies, "dev serves plain HTTP on localhost")
+	c, _, err = config.Load(config.ModeServe, nil, env(map[string]string{
+		"TEMPORAL_ADDRESS": "t:7233", "RENCANA_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+		"RENCANA_CORS_ORIGINS": "https://sipd.example.go.id/, http://localhost:5173", "RENCANA_TRUSTED_PROXIES": "10.0.0.0/8",
+	}), io.Discard)
+	require.NoError(t, err)
+	require.True(t, c.SecureCookies)
+	require.Equal(t, []string{"https://sipd.example.go.id", "http://localhost:5173"}, c.CORSOrigins)
+	require.Equal(t, []string{"10.0.0.0/8"}, c.TrustedProxies)
 }
