@@ -85,6 +85,11 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /usulan/{id}/aksi/{action}", h.authed(h.act))
 	h.mux.HandleFunc("GET /siklus", h.authed(h.cycles))
 	h.mux.HandleFunc("GET /siklus/{id}", h.authed(h.cycle))
+	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
+	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
+	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/peran", h.authed(h.addRole))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/cabut", h.authed(h.removeRole))
 	return h, nil
 }
 

@@ -54,10 +54,13 @@ func startDev(t *testing.T, addr, dataDir string, env map[string]string) (stop f
 	go func() {
 		errc <- run(ctx, []string{"dev", "--addr", addr, "--data-dir", dataDir}, func(k string) string { return env[k] }, out, out)
 	}()
+	var early error
+	exited := false
 	require.Eventually(t, func() bool {
 		select {
-		case err := <-errc:
-			t.Fatalf("rencana dev exited early: %v\n%s", err, out.String())
+		case early = <-errc:
+			exited = true // stop waiting; reported below on the test goroutine
+			return true
 		default:
 		}
 		resp, err := http.Get("http://" + addr + "/readyz")
@@ -67,6 +70,9 @@ func startDev(t *testing.T, addr, dataDir string, env map[string]string) (stop f
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 3*time.Minute, 200*time.Millisecond, "readyz never answered 200")
+	if exited {
+		t.Fatalf("rencana dev exited early: %v\n%s", early, out.String())
+	}
 	took = time.Since(start)
 	stopped := false
 	stop = func() {
