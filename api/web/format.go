@@ -38,6 +38,12 @@ func number(f float64) string {
 	return s
 }
 
+// inputError is a message for the person filling a form, shown beside the
+// field as it is: a sentence in Indonesian, not a Go error string.
+type inputError string
+
+func (e inputError) Error() string { return string(e) }
+
 // parseRupiah reads what a planner types into an amount field: "150000000",
 // "150.000.000", "Rp 150.000.000". Anything else is an error for the form.
 func parseRupiah(s string) (int64, error) {
@@ -49,7 +55,7 @@ func parseRupiah(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("Tulis jumlah rupiah dengan angka, misalnya 150.000.000.")
+		return 0, inputError("Tulis jumlah rupiah dengan angka, misalnya 150.000.000.")
 	}
 	return n, nil
 }
@@ -64,7 +70,7 @@ func parseNumber(s string) (float64, error) {
 	s = strings.ReplaceAll(s, ",", ".")
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, fmt.Errorf("Tulis target dengan angka, misalnya 30 atau 2,5.")
+		return 0, inputError("Tulis target dengan angka, misalnya 30 atau 2,5.")
 	}
 	return f, nil
 }

@@ -143,7 +143,7 @@ func TestWorkerKilledMidLifecycleLosesNothing(t *testing.T) {
 	_, err = workflows.Lock(ctx, c, id, workflows.ActionRequest{Actor: kadis})
 	require.NoError(t, err)
 	worker.kill()
-	worker = startWorkerProcess(t, url, srv.HostPort(), srv.Namespace())
+	startWorkerProcess(t, url, srv.HostPort(), srv.Namespace()) // killed by its cleanup
 	_, err = workflows.Act(ctx, c, id, domain.ActionFund, workflows.ActionRequest{
 		Actor: domain.Actor{Username: "penghubung.kemenkop", Role: domain.RolePenghubungKementrian, Scope: "*"}, FundingSource: "apbn_dekonsentrasi"})
 	require.NoError(t, err)
