@@ -189,7 +189,8 @@ func readCredentials(path string) devCredentials {
 func printBanner(w io.Writer, cfg config.Config, uiURL string, creds devCredentials) {
 	base := "http://" + cfg.Addr
 	fmt.Fprintf(w, "\n  rencana is running (dev mode: SQLite and Temporal in %s)\n\n", cfg.DataDir)
-	fmt.Fprintf(w, "  API           %s/api/v1   (ready: %s/readyz)\n", base, base)
+	fmt.Fprintf(w, "  Web           %s/   (open it in a browser)\n", base)
+	fmt.Fprintf(w, "  API           %s/api/v1   (ready: %s/readyz, contract: %s/api/v1/openapi.json)\n", base, base, base)
 	if uiURL != "" {
 		fmt.Fprintf(w, "  Temporal UI   %s\n", uiURL)
 	}
