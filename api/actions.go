@@ -132,9 +132,7 @@ func (s *Server) actionRequest(ctx context.Context, action domain.Action, b acti
 	if b.SIPDCode != nil {
 		req.SIPDCode = strings.TrimSpace(*b.SIPDCode)
 		checkLen(&v, "sipd_code", "Kode sub kegiatan", req.SIPDCode, maxSIPDCode)
-		if req.SIPDCode == "" {
-			v.Add("sipd_code", "Kode sub kegiatan SIPD wajib diisi, misalnya 2.17.07.2.01.0001.")
-		} else if err := s.checkSIPDCode(ctx, &v, req.SIPDCode, p.RegionCode, cycle.FiscalYear); err != nil {
+		if err := s.checkSIPDCode(ctx, &v, req.SIPDCode, p.RegionCode, cycle.FiscalYear, true); err != nil {
 			return req, err
 		}
 	}

@@ -24,31 +24,50 @@ func (e *env) login(p person) string {
 	return r.str("token")
 }
 
-// moveCalendar is time passing: the cycle's dates move (what PATCH
-// /api/v1/cycles/{id} does) and the proposal's workflow is told, as the
-// cycle's workflow tells every proposal of the cycle.
-func (e *env) moveCalendar(proposalID string, cal domain.Calendar) {
+// moveCycle is time passing: the Kepala Dinas provinsi moves the cycle's
+// dates through PATCH /api/v1/cycles/{id} (with the cycle's ETag), which
+// answers once every open proposal was sent the new calendar. It returns the
+// calendar the cycle then has.
+func (e *env) moveCycle(token string, dates map[string]time.Time) domain.Calendar {
 	e.t.Helper()
-	e.cycle.Calendar = cal
-	require.NoError(e.t, e.db.SaveCycle(e.ctx, e.cycle))
-	require.NoError(e.t, workflows.MoveCalendar(e.ctx, e.tc, proposalID, cal))
+	cur := e.do(http.MethodGet, "/api/v1/cycles/"+e.cycle.ID, token, nil)
+	require.Equal(e.t, http.StatusOK, cur.Code, cur.Body.String())
+	cal := map[string]string{}
+	for k, v := range dates {
+		cal[k] = v.UTC().Format(time.RFC3339)
+	}
+	r := e.do(http.MethodPatch, "/api/v1/cycles/"+e.cycle.ID, token, map[string]any{"calendar": cal}, header{"If-Match", cur.Header().Get("ETag")})
+	require.Equal(e.t, http.StatusOK, r.Code, r.Body.String())
+	require.NotEqual(e.t, cur.Header().Get("ETag"), r.Header().Get("ETag"), "a move is a new version")
+	e.cycle.Calendar = calendarOf(e.t, r.body)
+	for k, v := range dates {
+		require.Equal(e.t, v.UTC().Format(time.RFC3339), r.body["calendar"].(map[string]any)[k], k)
+	}
+	return e.cycle.Calendar
+}
+
+// awaitDue waits until the proposal's projection has the due date its stage
+// has under cal: the proposal's workflow took the cycle's new calendar.
+func (e *env) awaitDue(proposalID string, cal domain.Calendar) {
+	e.t.Helper()
 	require.Eventually(e.t, func() bool {
 		p, err := e.db.GetProposal(e.ctx, proposalID)
 		return err == nil && p.DueAt != nil && p.DueAt.Equal(*workflows.DueAt(p.Stage, cal))
-	}, 30*time.Second, 20*time.Millisecond, "the workflow never took the new calendar")
+	}, 30*time.Second, 20*time.Millisecond, "the proposal's workflow never took the new calendar")
 }
 
 // TestEndToEndDraftToFinal is the definition of done: an
 // administrator creates one account per role of DESIGN.md through the API,
 // each logs in, and a kecamatan proposal goes from draft to final through
 // the HTTP API, returned once on the way, with every person's task inbox
-// checked after every step, on both databases. Between the kab/kota review
-// and Rakorda time passes (the cycle's calendar moves), and the cycle's lock
-// is the cycle workflow's to do; both are done here the way those parts do
-// them, as they are not proposal endpoints.
+// checked after every step, on both databases. The Kepala Dinas provinsi
+// opens the cycle (POST /api/v1/cycles); between the kab/kota review and
+// Rakorda, and again after Rakorda, time passes: the cycle's dates move
+// (PATCH /api/v1/cycles/{id}); and the cycle's lock moves the consolidated
+// proposal to the ministry (POST /api/v1/cycles/{id}/actions/lock).
 func TestEndToEndDraftToFinal(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, envOptions{worker: true})
+		e := newEnv(t, db, envOptions{worker: true, cycleByAPI: true})
 		e.addPerson(admin) // the bootstrap account (RENCANA_ADMIN_PASSWORD)
 		adminTok := e.login(admin)
 		for _, p := range everyone {
@@ -69,6 +88,16 @@ func TestEndToEndDraftToFinal(t *testing.T) {
 			t.Helper()
 			return e.do(method, path, tok[p], body, h...)
 		}
+
+		// 0. The Kepala Dinas provinsi opens the cycle: drafting now, every
+		// date ahead and in year N-1.
+		r := call(kadisProv, http.MethodPost, "/api/v1/cycles", map[string]any{
+			"province_code": "74", "fiscal_year": e.cycle.FiscalYear, "calendar": calendarJSON(cycleCalendar(t, 0)),
+		})
+		require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+		require.Equal(t, e.cycle.ID, r.str("id"))
+		require.Equal(t, "drafting", r.str("phase"))
+		e.cycle.Calendar = calendarOf(t, r.body)
 
 		var id string
 		// inbox checks every person's GET /tasks: those in want see the
@@ -105,7 +134,7 @@ func TestEndToEndDraftToFinal(t *testing.T) {
 		}
 
 		// 1. The kecamatan planner drafts.
-		r := call(kecPlanner, http.MethodPost, "/api/v1/proposals", goodDraft(e.cycle.ID))
+		r = call(kecPlanner, http.MethodPost, "/api/v1/proposals", goodDraft(e.cycle.ID))
 		require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
 		id = r.str("id")
 		require.Equal(t, "draft", r.str("stage"))
@@ -140,7 +169,11 @@ func TestEndToEndDraftToFinal(t *testing.T) {
 		requireProblem(t, call(kadisProv, http.MethodPost, "/api/v1/proposals/"+id+"/actions/accept", nil), http.StatusConflict)
 
 		// 7. Weeks later the Rakorda is in session: 8. accepted.
-		e.moveCalendar(id, rakordaCalendar())
+		open := cycleCalendar(t, 3)
+		e.awaitDue(id, e.moveCycle(tok[kadisProv], map[string]time.Time{
+			"submission_deadline": open.SubmissionDeadline, "review_deadline": open.ReviewDeadline,
+			"rakorda_start": open.RakordaStart, "rakorda_end": open.RakordaEnd,
+		}))
 		inbox("rakorda open", map[person]string{kadisProv: "accept,defer,reject"})
 		act(kadisProv, "accept", nil, domain.StageConsolidation)
 		inbox("consolidation", map[person]string{provPlanner: "consolidate"})
@@ -151,11 +184,16 @@ func TestEndToEndDraftToFinal(t *testing.T) {
 		require.Equal(t, true, r.body["consolidated"])
 		require.EqualValues(t, 100_000_000, r.body["consolidated_amount_idr"])
 
-		// 10. The Kepala Dinas provinsi locks the cycle (the cycle workflow
-		// moves every consolidated proposal this way).
-		_, err := workflows.Lock(e.ctx, e.tc, id, workflows.ActionRequest{
-			Actor: domain.Actor{Username: kadisProv.username, Role: kadisProv.role, Scope: kadisProv.scope}})
-		require.NoError(t, err)
+		// 10. Rakorda closes and the Kepala Dinas provinsi locks the cycle,
+		// which moves every consolidated proposal to the ministry.
+		lockPath := "/api/v1/cycles/" + e.cycle.ID + "/actions/lock"
+		requireProblem(t, call(kadisProv, http.MethodPost, lockPath, nil), http.StatusConflict) // Rakorda still open
+		e.moveCycle(tok[kadisProv], map[string]time.Time{"rakorda_end": time.Now().UTC().Truncate(time.Second).Add(-time.Second)})
+		requireProblem(t, call(kadisKab, http.MethodPost, lockPath, nil), http.StatusForbidden)
+		r = call(kadisProv, http.MethodPost, lockPath, map[string]any{"comment": "Daftar konsolidasi final"})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		require.EqualValues(t, 1, r.body["moved"])
+		require.Equal(t, true, r.body["cycle"].(map[string]any)["locked"])
 		inbox("ministry", map[person]string{liaison: "fund,decline"})
 
 		// 11. The ministry funds it; 12. the kab/kota planner maps it.

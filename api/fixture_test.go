@@ -109,7 +109,10 @@ type env struct {
 type envOptions struct {
 	worker bool // start a worker (proposal workflows run)
 	people bool // create every person with their grant
-	deps   func(*api.Deps)
+	// cycleByAPI leaves 74-<next year> unsaved: the test opens it through
+	// POST /api/v1/cycles, so a CycleWorkflow owns it (needs worker).
+	cycleByAPI bool
+	deps       func(*api.Deps)
 }
 
 func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
@@ -123,7 +126,9 @@ func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
 	seedReference(t, db)
 	e.cycle = domain.Cycle{ID: domain.CycleID("74", time.Now().UTC().Year()+1), ProvinceCode: "74",
 		FiscalYear: time.Now().UTC().Year() + 1, Calendar: openCalendar(), CreatedBy: kadisProv.username}
-	require.NoError(t, db.SaveCycle(ctx, e.cycle))
+	if !o.cycleByAPI {
+		require.NoError(t, db.SaveCycle(ctx, e.cycle))
+	}
 	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: domain.CycleID("73", e.cycle.FiscalYear), ProvinceCode: "73",
 		FiscalYear: e.cycle.FiscalYear, Calendar: openCalendar(), CreatedBy: "kadis.sulbar"}))
 	if o.people {
@@ -150,6 +155,11 @@ func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
 			defer e.mu.Unlock()
 			for _, id := range e.made {
 				_ = e.tc.TerminateWorkflow(context.Background(), workflows.ProposalWorkflowID(id), "", "test finished")
+			}
+			// The cycles' workflows too, opened or only attempted: the
+			// next test opens the same province and year.
+			for _, province := range []string{"74", "73"} {
+				_ = e.tc.TerminateWorkflow(context.Background(), workflows.CycleWorkflowID(province, e.cycle.FiscalYear), "", "test finished")
 			}
 			w.Stop()
 		})

@@ -33,6 +33,42 @@ type Operation struct {
 	Status  int    // success status
 	Result  string // success schema name; "" for no JSON body
 	Errors  []int  // documented problem statuses besides 401 (and 500)
+	// ResultType is the media type of the success body; "" means
+	// application/json. Several, separated by commas, when a parameter
+	// chooses among them (format=csv|xlsx). A non-JSON result without a
+	// Result schema is documented as a binary file.
+	ResultType string
+	// BodyType is the media type of the request body; "" means
+	// application/json (an upload is multipart/form-data).
+	BodyType string
+}
+
+// mediaTypes lists the media types of t, application/json when t is "".
+func mediaTypes(t string) []string {
+	if t == "" {
+		return []string{echo.MIMEApplicationJSON}
+	}
+	var out []string
+	for _, m := range strings.Split(t, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// content is the OpenAPI content map of a body of media types t with
+// schema name (a binary file when name is "" and t is not JSON).
+func content(t, name string) jsonObject {
+	out := jsonObject{}
+	for _, m := range mediaTypes(t) {
+		schema := jsonObject{"type": "string", "format": "binary"}
+		if name != "" {
+			schema = ref(name)
+		}
+		out[m] = jsonObject{"schema": schema}
+	}
+	return out
 }
 
 // Param is a path, query or header parameter.
@@ -146,25 +182,12 @@ func schemas() jsonObject {
 	create := draftProps()
 	create["cycle_id"] = str("Siklus yang ada, misalnya 74-2027.")
 	create["region_code"] = str("Kecamatan, kab/kota atau provinsi di provinsi siklus.")
-	cycle := object([]string{"id", "province_code", "fiscal_year", "calendar", "locked", "created_by", "created_at", "updated_at"}, jsonObject{
-		"id": str("Id siklus."), "province_code": str("Provinsi."), "fiscal_year": integer("Tahun anggaran."),
-		"calendar": ref("Calendar"), "locked": boolean("Daftar konsolidasi sudah dikunci."),
-		"locked_at": nullable(dateTime("Waktu penguncian.")), "locked_by": str("Pengunci."),
-		"version":    integer("Jumlah perubahan yang dicatat alur kerja siklus."),
-		"created_by": str("Pembuka siklus."), "created_at": dateTime("Dibuat."), "updated_at": dateTime("Diubah."),
-	})
-	calProps := jsonObject{}
-	var calReq []string
-	for _, f := range (domain.Calendar{}).Fields() {
-		calProps[f.Name] = dateTime(f.Name)
-		calReq = append(calReq, f.Name)
-	}
 	adminUser := object([]string{"username", "full_name", "email", "disabled", "created_at", "roles"}, jsonObject{
 		"username": str("Nama pengguna."), "full_name": str("Nama lengkap."), "email": str("Surel; kosong bila tidak ada."),
 		"disabled": boolean("Akun dinonaktifkan."), "created_at": dateTime("Dibuat."), "roles": array(ref("Grant")),
 		"grant_events": array(ref("GrantEvent")),
 	})
-	return jsonObject{
+	all := jsonObject{
 		"Problem": object([]string{"type", "title", "status"}, jsonObject{
 			"type": str("URI jenis masalah."), "title": str("Judul singkat."), "status": integer("Status HTTP."),
 			"detail": str("Penjelasan yang dapat ditindaklanjuti."), "errors": array(ref("FieldError")),
@@ -213,10 +236,7 @@ func schemas() jsonObject {
 			"proposal_id": str("Usulan."), "title": str("Judul."), "region_code": str("Wilayah."), "stage": stage,
 			"actions": array(action), "due_at": nullable(dateTime("Batas waktu.")), "overdue": boolean("Terlambat."),
 		}),
-		"TaskList":  page("Task"),
-		"Calendar":  object(calReq, calProps),
-		"Cycle":     cycle,
-		"CycleList": object([]string{"items"}, jsonObject{"items": array(ref("Cycle"))}),
+		"TaskList": page("Task"),
 		"Region": object([]string{"code", "name", "level"}, jsonObject{
 			"code": str("Kode Kemendagri."), "name": str("Nama."), "level": integer("1 provinsi, 2 kab/kota, 3 kecamatan, 4 desa."),
 			"parent_code": str("Induk."),
@@ -229,6 +249,12 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas()} {
+		for k, v := range extra {
+			all[k] = v
+		}
+	}
+	return all
 }
 
 var (
@@ -239,6 +265,12 @@ var (
 
 // Operations lists every documented endpoint.
 func Operations() []Operation {
+	ops := coreOperations()
+	ops = append(ops, cycleOperations()...)
+	return append(ops, exportOperations()...)
+}
+
+func coreOperations() []Operation {
 	return []Operation{
 		{Method: "GET", Path: "/healthz", ID: "healthz", Tag: "sistem", Summary: "Proses hidup.", Public: true, Status: 200, Result: "Health"},
 		{Method: "GET", Path: "/readyz", ID: "readyz", Tag: "sistem", Summary: "Basis data dan Temporal terjangkau.", Public: true, Status: 200, Result: "Readiness", Errors: []int{503}},
@@ -272,9 +304,9 @@ func Operations() []Operation {
 		{Method: "GET", Path: "/api/v1/tasks", ID: "tasks", Tag: "usulan", Summary: "Usulan yang dapat Anda tindak lanjuti sekarang, batas waktu terdekat dahulu.",
 			Params: []Param{pLimit, pCursor}, Status: 200, Result: "TaskList", Errors: []int{403, 422}},
 
-		{Method: "GET", Path: "/api/v1/cycles", ID: "listCycles", Tag: "siklus", Summary: "Siklus yang boleh dilihat.", Status: 200, Result: "CycleList"},
+		{Method: "GET", Path: "/api/v1/cycles", ID: "listCycles", Tag: "siklus", Summary: "Siklus yang boleh dilihat, dengan fase, pagu indikatif, target, kesepakatan dan daftar hadir Rakorda.", Status: 200, Result: "CycleList"},
 		{Method: "GET", Path: "/api/v1/cycles/{id}", ID: "getCycle", Tag: "siklus", Summary: "Satu siklus.",
-			Params: []Param{{Name: "id", In: "path", Required: true, Desc: "Id siklus, misalnya 74-2027.", Schema: str("")}}, Status: 200, Result: "Cycle", Errors: []int{404}},
+			Params: []Param{pCycleID}, Status: 200, Result: "Cycle", Errors: []int{404}},
 		{Method: "GET", Path: "/api/v1/regions", ID: "listRegions", Tag: "referensi", Summary: "Wilayah anak dari parent (tanpa parent: provinsi).",
 			Params: []Param{{Name: "parent", In: "query", Desc: "Kode wilayah induk.", Schema: str("")}}, Status: 200, Result: "RegionList", Errors: []int{403, 404, 422}},
 		{Method: "GET", Path: "/api/v1/regions/{code}", ID: "getRegion", Tag: "referensi", Summary: "Satu wilayah.",
@@ -326,12 +358,11 @@ func OpenAPIDocument() jsonObject {
 			o["parameters"] = params
 		}
 		if op.Body != "" {
-			o["requestBody"] = jsonObject{"required": op.BodyReq,
-				"content": jsonObject{"application/json": jsonObject{"schema": ref(op.Body)}}}
+			o["requestBody"] = jsonObject{"required": op.BodyReq, "content": content(op.BodyType, op.Body)}
 		}
 		ok := jsonObject{"description": "Berhasil."}
-		if op.Result != "" {
-			ok["content"] = jsonObject{"application/json": jsonObject{"schema": ref(op.Result)}}
+		if op.Result != "" || op.ResultType != "" {
+			ok["content"] = content(op.ResultType, op.Result)
 		}
 		responses := jsonObject{strconv.Itoa(op.Status): ok, "500": problemResponse(500)}
 		if !op.Public {

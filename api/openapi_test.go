@@ -90,6 +90,31 @@ func TestResponsesMatchSchemas(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t), envOptions{people: true})
 	doc := e.do(http.MethodGet, "/api/v1/openapi.json", "", nil)
 	schemas := doc.body["components"].(map[string]any)["schemas"].(map[string]any)
+	check := schemaChecker(t, schemas)
+	e.insertProposal(sampleRow("usl-schema", e.cycle.ID, "74.05.03", "draft"))
+	check("ProposalList", e.as(camat, http.MethodGet, "/api/v1/proposals", nil).body)
+	check("Proposal", e.as(camat, http.MethodGet, "/api/v1/proposals/usl-schema", nil).body)
+	check("History", e.as(camat, http.MethodGet, "/api/v1/proposals/usl-schema/history", nil).body)
+	tasks := e.as(camat, http.MethodGet, "/api/v1/tasks", nil)
+	require.NotEmpty(t, items(tasks))
+	check("TaskList", tasks.body)
+	check("CycleList", e.as(camat, http.MethodGet, "/api/v1/cycles", nil).body)
+	check("Cycle", e.as(camat, http.MethodGet, "/api/v1/cycles/"+e.cycle.ID, nil).body)
+	check("RegionList", e.as(camat, http.MethodGet, "/api/v1/regions?parent=74", nil).body)
+	check("Region", e.as(camat, http.MethodGet, "/api/v1/regions/74.05", nil).body)
+	check("NomenclatureList", e.as(camat, http.MethodGet, "/api/v1/nomenclature?q=umkm", nil).body)
+	check("User", e.as(camat, http.MethodGet, "/api/v1/me", nil).body)
+	check("AdminUserList", e.as(admin, http.MethodGet, "/api/v1/admin/users", nil).body)
+	check("AdminUser", e.as(admin, http.MethodGet, "/api/v1/admin/users/camat.andoolo", nil).body)
+	login := e.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": camat.username, "password": testPassword})
+	check("LoginResult", login.body)
+	check("Problem", e.as(camat, http.MethodGet, "/api/v1/proposals?stage=x", nil).body)
+}
+
+// schemaChecker returns a check of a decoded JSON answer against the
+// named schema of the document: no key the schema does not name, no
+// required key missing, recursively through $ref properties and arrays.
+func schemaChecker(t *testing.T, schemas map[string]any) func(name string, v any) {
 	var check func(name string, v any)
 	check = func(name string, v any) {
 		t.Helper()
@@ -119,22 +144,5 @@ func TestResponsesMatchSchemas(t *testing.T) {
 			}
 		}
 	}
-	e.insertProposal(sampleRow("usl-schema", e.cycle.ID, "74.05.03", "draft"))
-	check("ProposalList", e.as(camat, http.MethodGet, "/api/v1/proposals", nil).body)
-	check("Proposal", e.as(camat, http.MethodGet, "/api/v1/proposals/usl-schema", nil).body)
-	check("History", e.as(camat, http.MethodGet, "/api/v1/proposals/usl-schema/history", nil).body)
-	tasks := e.as(camat, http.MethodGet, "/api/v1/tasks", nil)
-	require.NotEmpty(t, items(tasks))
-	check("TaskList", tasks.body)
-	check("CycleList", e.as(camat, http.MethodGet, "/api/v1/cycles", nil).body)
-	check("Cycle", e.as(camat, http.MethodGet, "/api/v1/cycles/"+e.cycle.ID, nil).body)
-	check("RegionList", e.as(camat, http.MethodGet, "/api/v1/regions?parent=74", nil).body)
-	check("Region", e.as(camat, http.MethodGet, "/api/v1/regions/74.05", nil).body)
-	check("NomenclatureList", e.as(camat, http.MethodGet, "/api/v1/nomenclature?q=umkm", nil).body)
-	check("User", e.as(camat, http.MethodGet, "/api/v1/me", nil).body)
-	check("AdminUserList", e.as(admin, http.MethodGet, "/api/v1/admin/users", nil).body)
-	check("AdminUser", e.as(admin, http.MethodGet, "/api/v1/admin/users/camat.andoolo", nil).body)
-	login := e.do(http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": camat.username, "password": testPassword})
-	check("LoginResult", login.body)
-	check("Problem", e.as(camat, http.MethodGet, "/api/v1/proposals?stage=x", nil).body)
+	return check
 }

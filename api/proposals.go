@@ -163,7 +163,7 @@ func (s *Server) createProposal(c echo.Context) error {
 		return err
 	}
 	if cycle != nil && regionOK {
-		if err := s.checkSIPDCode(ctx, &v, draft.SIPDCode, draft.RegionCode, cycle.FiscalYear); err != nil {
+		if err := s.checkSIPDCode(ctx, &v, draft.SIPDCode, draft.RegionCode, cycle.FiscalYear, false); err != nil {
 			return err
 		}
 	}
@@ -311,7 +311,7 @@ func (s *Server) editProposal(c echo.Context) error {
 		return err
 	}
 	if patch.SIPDCode != nil {
-		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear); err != nil {
+		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear, false); err != nil {
 			return err
 		}
 	}

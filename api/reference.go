@@ -11,8 +11,8 @@ import (
 	"github.com/rencana-id/rencana/policies"
 )
 
-// Reference data (regions, nomenclature) and cycles, read-only here; cycles
-// are opened, moved and locked through their own endpoints.
+// Reference data (regions, nomenclature), read-only here. Cycles have their
+// own endpoints (cycles.go).
 
 // requireReference lets through the roles that read reference data (every
 // role, per policy.csv); someone without any grant gets 403.
@@ -98,47 +98,4 @@ func (s *Server) searchNomenclature(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, nomenclatureList{Items: rows})
-}
-
-type cycleList struct {
-	Items []domain.Cycle `json:"items"`
-}
-
-// listCycles lists the cycles the caller may read: those of the province
-// they work in (national roles: all), newest fiscal year first.
-func (s *Server) listCycles(c echo.Context) error {
-	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
-	cycles, err := s.db.ListCycles(ctx)
-	if err != nil {
-		return err
-	}
-	out := cycleList{Items: []domain.Cycle{}}
-	for _, cy := range cycles {
-		d, err := s.authz.Decide(ctx, policies.Request{Username: user, Object: policies.ObjCycle, Action: policies.ActRead, Region: cy.ProvinceCode, At: now})
-		if err != nil {
-			return err
-		}
-		if d.Allowed {
-			out.Items = append(out.Items, cy)
-		}
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// getCycle answers 404 for a cycle the caller may not read, as for one that
-// does not exist.
-func (s *Server) getCycle(c echo.Context) error {
-	ctx, user := c.Request().Context(), currentUser(c)
-	cy, err := s.db.GetCycle(ctx, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	d, err := s.authz.Decide(ctx, policies.Request{Username: user, Object: policies.ObjCycle, Action: policies.ActRead, Region: cy.ProvinceCode, At: s.now()})
-	if err != nil {
-		return err
-	}
-	if !d.Allowed {
-		return domain.Errorf(domain.ENOTFOUND, "Siklus %q tidak ditemukan.", cy.ID)
-	}
-	return c.JSON(http.StatusOK, cy)
 }

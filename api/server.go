@@ -69,6 +69,10 @@ type Server struct {
 	limiter  *loginLimiter
 	authn    []echo.MiddlewareFunc
 	wfWait   time.Duration
+	// ownBodyLimit holds "METHOD /path" of the routes exempt from
+	// MaxBodyBytes because they enforce a limit of their own; filled while
+	// routes are registered, read-only afterwards.
+	ownBodyLimit map[string]bool
 }
 
 // MaxBodyBytes bounds every request body; proposals are small and uploads
@@ -117,13 +121,19 @@ func New(d Deps) *Server {
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  d.CORSOrigins,
-			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "Idempotency-Key"},
 			ExposeHeaders: []string{"ETag", "Location", "Retry-After", echo.HeaderXRequestID},
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.BodyLimit(MaxBodyBytes))
+	// Uploads bound their bodies themselves, with larger limits; the
+	// routes that do are named in ownBodyLimit (see exemptBodyLimit).
+	s.ownBodyLimit = map[string]bool{}
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   MaxBodyBytes,
+		Skipper: func(c echo.Context) bool { return s.ownBodyLimit[c.Request().Method+" "+c.Path()] },
+	}))
 	s.e = e
 	s.authn = s.authMiddleware()
 	s.routes()
@@ -190,6 +200,16 @@ func (s *Server) routes() {
 	v1.GET("/admin/users/:username", s.getUser, a...)
 	v1.POST("/admin/users/:username/roles", s.addRole, a...)
 	v1.DELETE("/admin/users/:username/roles", s.removeRole, a...)
+
+	s.cycleRoutes(v1, a)
+	s.exportRoutes(v1, a)
+}
+
+// exemptBodyLimit takes rt out of the global MaxBodyBytes limit. Only for
+// a route whose handler bounds the body itself (an upload with its own,
+// larger limit): without that, the body would be unbounded.
+func (s *Server) exemptBodyLimit(rt *echo.Route) {
+	s.ownBodyLimit[rt.Method+" "+rt.Path] = true
 }
 
 // accessLog writes one structured line per request.

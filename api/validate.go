@@ -2,13 +2,13 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/rencana-id/rencana/internal/domain"
-	"github.com/rencana-id/rencana/internal/refdata"
-	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/internal/sipd"
 	"github.com/rencana-id/rencana/workflows"
 )
 
@@ -169,45 +169,32 @@ func (s *Server) checkRegion(ctx context.Context, v *domain.Validation, code str
 }
 
 // checkSIPDCode validates a sub kegiatan code for a proposal of region in
-// a cycle of fiscalYear: it must be a sub kegiatan of the proposal's pemda
-// level, whose digit is the code's 5th segment (1 provinsi, 2 kab/kota:
-// 2.17.07.2.01.0001), and exist in the nomenclature version in force that
-// year.
-func (s *Server) checkSIPDCode(ctx context.Context, v *domain.Validation, code, region string, fiscalYear int) error {
+// a cycle of fiscalYear with sipd.CheckMapping, the one implementation the
+// planner's early pick (create, PATCH) and the map action share, and adds
+// its refusal to v. An empty code is allowed in a draft; the map action
+// passes required so that it is refused with CheckMapping's words. A code
+// longer than maxSIPDCode was already reported by checkLen.
+func (s *Server) checkSIPDCode(ctx context.Context, v *domain.Validation, code, region string, fiscalYear int, required bool) error {
 	code = strings.TrimSpace(code)
-	if code == "" || utf8.RuneCountInString(code) > maxSIPDCode {
-		return nil // empty is allowed in a draft; too long was reported by checkLen
-	}
-	nc, err := refdata.ParseNomenclatureCode(code)
-	if err != nil || nc.Level != store.NomenSubKegiatan {
-		v.Add("sipd_code", "Kode %q bukan kode sub kegiatan SIPD urusan 2.17 (contoh: 2.17.07.2.01.0001).", code)
+	if (code == "" && !required) || utf8.RuneCountInString(code) > maxSIPDCode {
 		return nil
 	}
-	want, digit := domain.PemdaLevelOf(region), "2"
-	if want == domain.PemdaProvinsi {
-		digit = "1"
-	}
-	if nc.PemdaLevel != want {
-		v.Add("sipd_code", "Kode %s milik pemda %s; usulan wilayah %s milik pemda %s, jadi segmen ke-5 kodenya harus %s.",
-			code, pemdaLabel(nc.PemdaLevel), region, pemdaLabel(want), digit)
-		return nil
-	}
-	_, err = s.db.GetSubKegiatan(ctx, fiscalYear, code)
-	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		v.Add("sipd_code", "%s Pilih kode dari GET /api/v1/nomenclature?fiscal_year=%d&level=sub_kegiatan.", domain.ErrorMessage(err), fiscalYear)
+	return addInvalid(v, sipd.CheckMapping(ctx, s.db, fiscalYear, region, code))
+}
+
+// addInvalid moves the field errors of an EINVALID error into v, so that
+// refusals found by a domain package are reported with the request's other
+// field errors; any other error is returned as it is.
+func addInvalid(v *domain.Validation, err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.EINVALID {
+		for _, f := range de.Fields {
+			v.Add(f.Field, "%s", f.Message)
+		}
+		if len(de.Fields) == 0 {
+			v.Add("body", "%s", de.Message)
+		}
 		return nil
 	}
 	return err
-}
-
-func pemdaLabel(l domain.PemdaLevel) string {
-	switch l {
-	case domain.PemdaProvinsi:
-		return "provinsi"
-	case domain.PemdaKabKota:
-		return "kabupaten/kota"
-	case store.PemdaBoth:
-		return "provinsi dan kabupaten/kota"
-	}
-	return string(l)
 }

@@ -84,6 +84,9 @@ var matrix = []struct {
 	{ObjRakorda, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
 	{ObjConsolidation, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
 	{ObjExports, ActDownload, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjRakorda, ActRecord, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
+	{ObjBUMDes, ActManage, [9]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
 
 	{ObjUsers, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
 	{ObjUsers, ActManage, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},

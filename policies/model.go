@@ -27,9 +27,11 @@ var DefaultPolicy string
 const (
 	// ObjProposal covers reading, creating and editing proposals.
 	ObjProposal = "proposal"
-	// ObjCycle covers planning cycles: create, update (move dates), lock, read.
+	// ObjCycle covers planning cycles: create, update (move dates, set
+	// ceilings and targets), lock, read (also its audit trail).
 	ObjCycle = "cycle"
-	// ObjRakorda is the provincial Rakorda agenda.
+	// ObjRakorda is the provincial Rakorda: its agenda and minutes (read),
+	// its agreements and attendance (record).
 	ObjRakorda = "rakorda"
 	// ObjConsolidation is the provincial consolidated list while it is built.
 	ObjConsolidation = "consolidation"
@@ -43,6 +45,9 @@ const (
 	ObjReference = "reference"
 	// ObjTasks is a user's task inbox.
 	ObjTasks = "tasks"
+	// ObjBUMDes is the record of businesses village enterprises run, which
+	// consolidation warns about; decided on the business's desa.
+	ObjBUMDes = "bumdes"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
@@ -56,6 +61,8 @@ const (
 	ActDownload = "download"
 	ActManage   = "manage"
 	ActImport   = "import"
+	// ActRecord writes the Rakorda's berita acara: agreements and attendance.
+	ActRecord = "record"
 )
 
 // stageObjectPrefix starts the object of every proposal stage action.

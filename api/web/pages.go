@@ -438,7 +438,11 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s *session) {
 			body: body, headers: map[string]string{"If-Match": `"` + f.Get("version") + `"`}}, nil)
 		if err == nil {
 			msg := fmt.Sprintf("Aksi \"%s\" berhasil.", action.Label())
-			http.Redirect(w, r, "/usulan/"+url.PathEscape(id)+"?pesan="+url.QueryEscape(msg), http.StatusSeeOther)
+			back := "/usulan/" + url.PathEscape(id)
+			if k := f.Get("kembali"); k != "" {
+				back = safeNext(k) // the Rakorda board or the consolidation table
+			}
+			http.Redirect(w, r, back+"?pesan="+url.QueryEscape(msg), http.StatusSeeOther)
 			return
 		}
 	}
@@ -480,6 +484,7 @@ func (h *Handler) cycles(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 type datedLabel struct {
+	Name  string
 	Label string
 	At    time.Time
 }
@@ -488,8 +493,12 @@ type datedLabel struct {
 const summaryLimit = 5000
 
 func (h *Handler) cycle(w http.ResponseWriter, r *http.Request, s *session) {
-	var c cycleView
-	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/cycles/" + url.PathEscape(r.PathValue("id"))}, &c); err != nil {
+	h.renderCycle(w, r, s, http.StatusOK, "", nil)
+}
+
+func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session, status int, errMsg string, fields map[string]string) {
+	c, err := h.getCycle(r, s, r.PathValue("id"))
+	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
@@ -536,17 +545,20 @@ func (h *Handler) cycle(w http.ResponseWriter, r *http.Request, s *session) {
 	sort.Slice(kabBars, func(i, j int) bool { return kabBars[i].Value > kabBars[j].Value })
 	cal := c.Calendar
 	d := s.base("Siklus "+c.ID, "siklus")
+	d.Flash = r.URL.Query().Get("pesan")
+	d.Error, d.Fields = errMsg, fields
 	d.Data = map[string]any{
-		"Cycle": c, "Total": total, "Amount": amount, "Partial": partial,
+		"Cycle": c, "PhaseLabel": c.Phase.Label(), "Total": total, "Amount": amount, "Partial": partial,
 		"StageChart": barChart(stageBars), "AmountChart": barChart(kabBars),
+		"CanMove": s.user.has(domain.RoleKadisProvinsi),
 		"Dates": []datedLabel{
-			{"Batas pengajuan", cal.SubmissionDeadline}, {"Batas reviu kab/kota", cal.ReviewDeadline},
-			{"Rakorda dimulai", cal.RakordaStart}, {"Rakorda berakhir", cal.RakordaEnd},
-			{"Batas konsolidasi", cal.ConsolidationDeadline}, {"Batas kementerian", cal.MinistryDeadline},
-			{"Batas pemetaan SIPD", cal.MappingDeadline},
+			{"submission_deadline", "Batas pengajuan", cal.SubmissionDeadline}, {"review_deadline", "Batas reviu kab/kota", cal.ReviewDeadline},
+			{"rakorda_start", "Rakorda dimulai", cal.RakordaStart}, {"rakorda_end", "Rakorda berakhir", cal.RakordaEnd},
+			{"consolidation_deadline", "Batas konsolidasi", cal.ConsolidationDeadline}, {"ministry_deadline", "Batas kementerian", cal.MinistryDeadline},
+			{"mapping_deadline", "Batas pemetaan SIPD", cal.MappingDeadline},
 		},
 	}
-	h.render(w, r, "cycle", http.StatusOK, d)
+	h.render(w, r, "cycle", status, d)
 }
 
 // kabKota is the kab/kota a region code belongs to (the province itself for

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,6 +166,84 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 	require.Contains(t, inbox, title)
 	require.Contains(t, inbox, "Setujui")
 	require.Equal(t, "Rakorda", stage)
+
+	// The Kepala Dinas provinsi opens the Rakorda by moving the cycle's
+	// dates, accepts the proposal on the Rakorda board, and closes it.
+	cycleID := "74-" + fmt.Sprint(time.Now().Year()+1)
+	wita := time.FixedZone("WITA", 8*3600)
+	now := time.Now().In(wita).Truncate(time.Minute)
+	setDates := func(offsets []time.Duration) chromedp.Tasks {
+		var ts chromedp.Tasks
+		for i, name := range []string{"submission_deadline", "review_deadline", "rakorda_start", "rakorda_end",
+			"consolidation_deadline", "ministry_deadline", "mapping_deadline"} {
+			ts = append(ts, chromedp.SetValue(`input[name=`+name+`]`, now.Add(offsets[i]).Format("2006-01-02T15:04"), chromedp.ByQuery))
+		}
+		return append(ts, chromedp.Click(`form.calendar-form button`, chromedp.ByQuery), chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+	}
+	h := time.Hour
+	var board, consolidationPage, final string
+	require.NoError(t, chromedp.Run(ctx,
+		logout(),
+		loginAs(base, "kadis.sultra", creds.Demo),
+		chromedp.Navigate(base+"/siklus/"+cycleID),
+		chromedp.WaitVisible(`form.calendar-form`, chromedp.ByQuery),
+		setDates([]time.Duration{-4 * h, -3 * h, -2 * h, 24 * h, 48 * h, 72 * h, 96 * h}),
+		shot(t, dir, "08-siklus"),
+		chromedp.Navigate(base+"/siklus/"+cycleID+"/rakorda"),
+		chromedp.WaitVisible(`button.act-accept`, chromedp.ByQuery),
+		chromedp.Text(`main`, &board, chromedp.ByQuery),
+		shot(t, dir, "09-rakorda"),
+		chromedp.Click(`button.act-accept`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.SetValue(`form[action$="/kesepakatan"] textarea`, "Usulan pelatihan diprioritaskan.\nPagu mengikuti kemampuan daerah.", chromedp.ByQuery),
+		chromedp.Click(`form[action$="/kesepakatan"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Navigate(base+"/siklus/"+cycleID),
+		chromedp.WaitVisible(`form.calendar-form`, chromedp.ByQuery),
+		setDates([]time.Duration{-5 * h, -4 * h, -3 * h, -time.Minute, 48 * h, 72 * h, 96 * h}),
+		logout(),
+
+		loginAs(base, "perencana.sultra", creds.Demo),
+		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
+		chromedp.WaitVisible(`button.act-consolidate`, chromedp.ByQuery),
+		chromedp.SetValue(`form.consolidate input[name=priority]`, "1", chromedp.ByQuery),
+		chromedp.SetValue(`form.consolidate input[name=consolidated_amount_idr]`, "140000000", chromedp.ByQuery),
+		chromedp.Click(`button.act-consolidate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Text(`main`, &consolidationPage, chromedp.ByQuery),
+		shot(t, dir, "10-konsolidasi"),
+		logout(),
+
+		loginAs(base, "kadis.sultra", creds.Demo),
+		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
+		chromedp.WaitVisible(`button.act-lock`, chromedp.ByQuery),
+		chromedp.Click(`button.act-lock`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		logout(),
+
+		loginAs(base, "penghubung.kemenkop", creds.Demo),
+		chromedp.Navigate(proposalURL),
+		chromedp.WaitVisible(`button.act-fund`, chromedp.ByQuery),
+		chromedp.Click(`button.act-fund`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Navigate(base+"/ekspor"),
+		chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
+		shot(t, dir, "11-ekspor"),
+		logout(),
+
+		loginAs(base, "perencana.sultra", creds.Demo),
+		chromedp.Navigate(proposalURL),
+		chromedp.WaitVisible(`button.act-map`, chromedp.ByQuery),
+		chromedp.SetValue(`form.action input[name=sipd_code]`, "2.17.05.2.01.0001", chromedp.ByQuery),
+		chromedp.Click(`button.act-map`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		chromedp.Text(`.stage`, &final, chromedp.ByQuery),
+		shot(t, dir, "12-final"),
+	))
+	require.Contains(t, board, title)
+	require.Contains(t, board, "Rp 150.000.000", "the board shows each kab/kota's total")
+	require.Contains(t, consolidationPage, "Rp 140.000.000")
+	require.Equal(t, "Final", final)
 }
 
 func shotAfter(a chromedp.Action, t *testing.T, dir, name string) chromedp.Tasks {

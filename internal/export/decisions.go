@@ -141,9 +141,17 @@ func ParseDecisions(r io.Reader, f Format) ([]Decision, error) {
 // partial apply finishes the job instead of failing. All problems, from the
 // file and from the database, come back together, by row.
 func ReadDecisions(ctx context.Context, db *store.DB, r io.Reader, f Format) ([]Decision, error) {
+	pending, _, err := ReadDecisionSet(ctx, db, r, f)
+	return pending, err
+}
+
+// ReadDecisionSet is ReadDecisions that also returns the decisions it left
+// out because they are already in effect (done), in file order, so that the
+// caller can tell the user how much of an upload was applied before.
+func ReadDecisionSet(ctx context.Context, db *store.DB, r io.Reader, f Format) (pending, done []Decision, err error) {
 	ds, ps, sheetIdx, err := parseDecisions(r, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ids := make([]string, len(ds))
 	for i, d := range ds {
@@ -151,9 +159,9 @@ func ReadDecisions(ctx context.Context, db *store.DB, r io.Reader, f Format) ([]
 	}
 	stages, err := db.ProposalStages(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := ds[:0]
+	var out []Decision
 	for _, d := range ds {
 		st, ok := stages[d.ProposalID]
 		switch {
@@ -163,7 +171,7 @@ func ReadDecisions(ctx context.Context, db *store.DB, r io.Reader, f Format) ([]
 			out = append(out, d)
 		case d.Action == domain.ActionFund && (st.Stage == domain.StageSIPDMapping || st.Stage == domain.StageFinal),
 			d.Action == domain.ActionDecline && st.Stage == domain.StageDeclined:
-			// already in effect: nothing to do
+			done = append(done, d) // already in effect: nothing to do
 		default:
 			ps.add(sheetIdx[d.Sheet], d.Sheet, d.Row, "proposal_id",
 				"Usulan %q berada di tahap %s (%s); keputusan kementerian hanya dapat dicatat pada tahap Kementerian (ministry).",
@@ -171,9 +179,9 @@ func ReadDecisions(ctx context.Context, db *store.DB, r io.Reader, f Format) ([]
 		}
 	}
 	if err := ps.err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, done, nil
 }
 
 // table is one sheet of an upload: its header and its rows with the row

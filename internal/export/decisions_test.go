@@ -78,6 +78,15 @@ func TestReadDecisionsCSV(t *testing.T) {
 			{ProposalID: "s-1", Action: domain.ActionFund, FundingSource: "apbn_dekonsentrasi", Row: 3},
 			{ProposalID: "u-ksel-2", Action: domain.ActionFund, FundingSource: "apbd_provinsi", Comment: "Prioritas nasional", Row: 5},
 		}, ds)
+		// The same file through ReadDecisionSet: the same pending
+		// decisions, and the two already in effect named in file order.
+		pending, done, err := export.ReadDecisionSet(ctx, db, bytes.NewReader(good), export.CSV)
+		require.NoError(t, err)
+		require.Equal(t, ds, pending)
+		require.Equal(t, []export.Decision{
+			{ProposalID: "u-ksel-1", Action: domain.ActionFund, FundingSource: "apbd_provinsi", Row: 6},
+			{ProposalID: "u-ksel-dec", Action: domain.ActionDecline, Comment: "Sudah ditolak", Row: 7},
+		}, done)
 
 		bad := answerCSV(t, exported.Bytes(), map[string][3]string{
 			"s-2":        {"tolak", "", ""},                 // no reason
