@@ -85,7 +85,8 @@ func State(ctx context.Context, c client.Client, proposalID string) (Proposal, e
 
 // MoveCalendar tells a proposal its cycle's dates changed.
 func MoveCalendar(ctx context.Context, c client.Client, proposalID string, cal domain.Calendar) error {
-	return AsDomainError(c.SignalWorkflow(ctx, ProposalWorkflowID(proposalID), "", SignalCalendar, cal))
+	_, err := update(ctx, c, proposalID, UpdateCalendar, cal)
+	return err
 }
 
 func update(ctx context.Context, c client.Client, proposalID, name string, arg any) (Proposal, error) {

@@ -42,8 +42,12 @@ const (
 	// QueryState returns the live Proposal.
 	QueryState = "state"
 	// SignalCalendar carries a new domain.Calendar when the cycle's dates
-	// move; the deadline timers follow it.
+	// move; the deadline timers follow it. Kept for workflows that older
+	// cycles signal; MoveCalendar uses UpdateCalendar.
 	SignalCalendar = "calendar"
+	// UpdateCalendar applies a new domain.Calendar and answers once it is
+	// in force (read-your-writes for the cycle's PATCH).
+	UpdateCalendar = "move_calendar"
 )
 
 // ActionUpdateName is the Update that performs action a.

@@ -127,7 +127,7 @@ type step struct {
 // lifecycle drives a proposal through every stage to final, checking after
 // each Update that the projection already shows it (read-your-writes). With
 // restart, the worker is stopped twice once the proposal is at Rakorda: a
-// signal and then an Update arrive while no worker runs, and a new worker
+// calendar move and then a decision arrive while no worker runs, and a new worker
 // (with an empty cache, so it replays the history) carries them out.
 func (e *itEnv) lifecycle(id string, restart bool) []step {
 	t, ctx := e.t, e.ctx
@@ -200,11 +200,19 @@ func (e *itEnv) lifecycle(id string, restart bool) []step {
 	// The cycle moves its dates so that Rakorda is in session; the proposal
 	// records its new due date.
 	if restart {
+		// The move arrives while no worker runs; it is answered once a
+		// new worker has applied it.
 		e.stopWorker()
-	}
-	require.NoError(t, workflows.MoveCalendar(ctx, e.c, id, rakordaCalendar()))
-	if restart {
+		moved := make(chan error, 1)
+		go func() { moved <- workflows.MoveCalendar(ctx, e.c, id, rakordaCalendar()) }()
+		require.Eventually(t, func() bool {
+			d, err := e.c.DescribeWorkflowExecution(ctx, workflows.ProposalWorkflowID(id), "")
+			return err == nil && d.PendingWorkflowTask != nil
+		}, 30*time.Second, 50*time.Millisecond)
 		e.startWorker()
+		require.NoError(t, <-moved)
+	} else {
+		require.NoError(t, workflows.MoveCalendar(ctx, e.c, id, rakordaCalendar()))
 	}
 	require.Eventually(t, func() bool {
 		row, err := e.db.GetProposal(ctx, id)
@@ -339,7 +347,7 @@ func TestIntegrationLifecycleToFinal(t *testing.T) {
 			accepted++
 		}
 	}
-	require.Equal(t, len(steps)-1, accepted, "one accepted Update per human change (the reschedule is a signal)")
+	require.Equal(t, len(steps), accepted, "one accepted Update per recorded change, the reschedule included")
 	b, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(hist)
 	require.NoError(t, err)
 	require.False(t, strings.Contains(string(b), "refused-approve-by-creator"), "a refused Update leaves no trace in history")

@@ -167,6 +167,26 @@ func (w *proposalWorkflow) register(ctx workflow.Context) error {
 	}); err != nil {
 		return fmt.Errorf("register edit: %w", err)
 	}
+	// The cycle moves dates through this Update rather than the calendar
+	// signal: an Update completes only once the new dates are in the state,
+	// so when the cycle's PATCH answers, the next decision on this proposal
+	// is judged by them (a signal could still be waiting in the channel
+	// while a validator reads the old calendar). Registering a handler adds
+	// no command, so running workflows replay unchanged.
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCalendar, func(ctx workflow.Context, cal domain.Calendar) (Proposal, error) {
+		w.onCalendar(ctx, cal)
+		w.changed.SendAsync(struct{}{}) // re-arm the timers for the new dates
+		return w.st.Proposal, nil
+	}, workflow.UpdateHandlerOptions{
+		Validator: func(ctx workflow.Context, cal domain.Calendar) error {
+			if !w.st.Created {
+				return refusal(domain.Errorf(domain.ECONFLICT, "Usulan belum dibuat."))
+			}
+			return nil
+		},
+	}); err != nil {
+		return fmt.Errorf("register calendar: %w", err)
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateLock, w.lockUpdate, workflow.UpdateHandlerOptions{
 		Validator: func(ctx workflow.Context, req ActionRequest) error {
 			if err := w.ready(); err != nil {

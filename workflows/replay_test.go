@@ -18,8 +18,10 @@ import (
 // code: a change that is not deterministic for running proposals or cycles
 // (one not wrapped in workflow.GetVersion) fails here. The files come from
 // the integration tests, run with -update-histories: lifecycle.json and
-// restart.json predate the ceiling reservation (they replay through its
-// GetVersion's default branch), cycle.json and consolidate_reserve.json
+// restart.json move the calendar by Update; *_signal_calendar.json are the
+// same runs from before, moved by signal and before the ceiling reservation
+// (they replay through its GetVersion's default branch); cycle.json and
+// consolidate_reserve.json
 // come from TestIntegrationSultraCycle. Re-record only the test whose
 // histories a versioned change made obsolete, and keep the old files.
 func TestReplay(t *testing.T) {
