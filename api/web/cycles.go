@@ -211,8 +211,8 @@ func (h *Handler) minutes(w http.ResponseWriter, r *http.Request, s *session) {
 type consolidationPage struct {
 	CycleID string `json:"cycle_id"`
 	Rows    []struct {
-		proposalView
-		KabKotaName string `json:"kabkota_name"`
+		P           proposalView `json:"proposal"`
+		KabKotaName string       `json:"kabkota_name"`
 		Warnings    []struct {
 			Kind    string `json:"kind"`
 			Message string `json:"message"`

@@ -125,8 +125,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.Text(`.field-error`, &errText, chromedp.ByQuery),
 		shot(t, dir, "02-formulir-dengan-kesalahan"),
 		chromedp.SetValue(`input[name=amount_idr]`, "150.000.000", chromedp.ByQuery),
-		chromedp.Click(`button[value=simpan]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button[value=simpan]`),
 		chromedp.Location(&url),
 		shot(t, dir, "03-draf-tersimpan"),
 	))
@@ -139,8 +138,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		loginAs(base, "camat.andoolo", creds.Demo),
 		chromedp.Navigate(proposalURL),
 		chromedp.WaitVisible(`button.act-submit`, chromedp.ByQuery),
-		chromedp.Click(`button.act-submit`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-submit`),
 		chromedp.Text(`.stage`, &stage, chromedp.ByQuery),
 		logout(),
 	))
@@ -155,8 +153,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.Click(`//table[contains(@class,"list")]//a[contains(., "Andoolo")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`button.act-approve`, chromedp.ByQuery),
 		shot(t, dir, "05-usulan-reviewer"),
-		chromedp.Click(`button.act-approve`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-approve`),
 		chromedp.Text(`.stage`, &stage, chromedp.ByQuery),
 		shot(t, dir, "06-disetujui"),
 		chromedp.Navigate(base+"/usulan"),
@@ -178,11 +175,11 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 			"consolidation_deadline", "ministry_deadline", "mapping_deadline"} {
 			ts = append(ts, chromedp.SetValue(`input[name=`+name+`]`, now.Add(offsets[i]).Format("2006-01-02T15:04"), chromedp.ByQuery))
 		}
-		return append(ts, chromedp.Click(`form.calendar-form button`, chromedp.ByQuery), chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+		return append(ts, submit(`form.calendar-form button`))
 	}
 	h := time.Hour
 	var board, consolidationPage, final string
-	require.NoError(t, chromedp.Run(ctx,
+	require.NoError(t, runSteps(ctx,
 		logout(),
 		loginAs(base, "kadis.sultra", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID),
@@ -193,11 +190,9 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.WaitVisible(`button.act-accept`, chromedp.ByQuery),
 		chromedp.Text(`main`, &board, chromedp.ByQuery),
 		shot(t, dir, "09-rakorda"),
-		chromedp.Click(`button.act-accept`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-accept`),
 		chromedp.SetValue(`form[action$="/kesepakatan"] textarea`, "Usulan pelatihan diprioritaskan.\nPagu mengikuti kemampuan daerah.", chromedp.ByQuery),
-		chromedp.Click(`form[action$="/kesepakatan"] button`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`form[action$="/kesepakatan"] button`),
 		chromedp.Navigate(base+"/siklus/"+cycleID),
 		chromedp.WaitVisible(`form.calendar-form`, chromedp.ByQuery),
 		setDates([]time.Duration{-5 * h, -4 * h, -3 * h, -time.Minute, 48 * h, 72 * h, 96 * h}),
@@ -208,8 +203,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.WaitVisible(`button.act-consolidate`, chromedp.ByQuery),
 		chromedp.SetValue(`form.consolidate input[name=priority]`, "1", chromedp.ByQuery),
 		chromedp.SetValue(`form.consolidate input[name=consolidated_amount_idr]`, "140000000", chromedp.ByQuery),
-		chromedp.Click(`button.act-consolidate`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-consolidate`),
 		chromedp.Text(`main`, &consolidationPage, chromedp.ByQuery),
 		shot(t, dir, "10-konsolidasi"),
 		logout(),
@@ -217,15 +211,13 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		loginAs(base, "kadis.sultra", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
 		chromedp.WaitVisible(`button.act-lock`, chromedp.ByQuery),
-		chromedp.Click(`button.act-lock`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-lock`),
 		logout(),
 
 		loginAs(base, "penghubung.kemenkop", creds.Demo),
 		chromedp.Navigate(proposalURL),
 		chromedp.WaitVisible(`button.act-fund`, chromedp.ByQuery),
-		chromedp.Click(`button.act-fund`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-fund`),
 		chromedp.Navigate(base+"/ekspor"),
 		chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
 		shot(t, dir, "11-ekspor"),
@@ -235,8 +227,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.Navigate(proposalURL),
 		chromedp.WaitVisible(`button.act-map`, chromedp.ByQuery),
 		chromedp.SetValue(`form.action input[name=sipd_code]`, "2.17.05.2.01.0001", chromedp.ByQuery),
-		chromedp.Click(`button.act-map`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+		submit(`button.act-map`),
 		chromedp.Text(`.stage`, &final, chromedp.ByQuery),
 		shot(t, dir, "12-final"),
 	))
@@ -248,4 +239,30 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 
 func shotAfter(a chromedp.Action, t *testing.T, dir, name string) chromedp.Tasks {
 	return chromedp.Tasks{a, shot(t, dir, name)}
+}
+
+// runSteps runs actions one by one so a failure names the step that failed.
+func runSteps(ctx context.Context, actions ...chromedp.Action) error {
+	for i, a := range actions {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := chromedp.Run(sctx, a)
+		cancel()
+		if err != nil {
+			var loc, body string
+			_ = chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Text("body", &body, chromedp.ByQuery))
+			return fmt.Errorf("step %d (at %s): %w\n%s", i, loc, err, body)
+		}
+	}
+	return nil
+}
+
+// submit clicks a form's button and waits for the next page's success
+// message; the current page's message is removed first, so the wait cannot
+// be satisfied by the page the click is leaving.
+func submit(button string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`document.querySelectorAll('.flash').forEach(e => e.remove())`, nil),
+		chromedp.Click(button, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery),
+	}
 }
