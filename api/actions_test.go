@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -140,4 +141,38 @@ func TestActionRefusals(t *testing.T) {
 		requireField(t, e.as(provPlanner, http.MethodPost, kons, c.body), c.field)
 	}
 	requireProblem(t, e.as(kadisProv, http.MethodPost, kons, full), http.StatusForbidden)
+}
+
+// TestSameActionTwiceConcurrently: two reviewers' browsers send approve for
+// the same proposal at the same moment. Exactly one wins; the other hears
+// 409 (the stage moved under it), and the trail holds one approve.
+func TestSameActionTwiceConcurrently(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true, worker: true})
+	r := e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", goodDraft(e.cycle.ID))
+	require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+	id := r.str("id")
+	require.Equal(t, http.StatusOK, e.as(camat, http.MethodPost, "/api/v1/proposals/"+id+"/actions/submit", nil).Code)
+
+	codes := make(chan int, 2)
+	var start sync.WaitGroup
+	start.Add(1)
+	for range 2 {
+		go func() {
+			start.Wait()
+			codes <- e.as(reviewer, http.MethodPost, "/api/v1/proposals/"+id+"/actions/approve", nil).Code
+		}()
+	}
+	start.Done()
+	got := []int{<-codes, <-codes}
+	require.ElementsMatch(t, []int{http.StatusOK, http.StatusConflict}, got)
+
+	events, err := e.db.ListProposalEvents(e.ctx, id)
+	require.NoError(t, err)
+	approves := 0
+	for _, ev := range events {
+		if ev.Action == string(domain.ActionApprove) {
+			approves++
+		}
+	}
+	require.Equal(t, 1, approves)
 }

@@ -90,7 +90,9 @@ func decodeError(err error) error {
 			fe.Message = "Harus bilangan bulat dalam batas yang wajar (tanpa pecahan)."
 		}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		fe.Field = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`); name != "" {
+			fe.Field = name // else "body": a key with no name is still this body's fault
+		}
 		fe.Message = "Kolom tidak dikenal; periksa ejaan nama kolom."
 	case errors.Is(err, io.EOF):
 		fe.Message = "Isi permintaan kosong."
