@@ -35,12 +35,17 @@ func (h *Handler) parseTemplates() error {
 		"inc":     func(i int) int { return i + 1 },
 		"stage":   func(s domain.Stage) string { return s.Label() },
 		"action":  func(a domain.Action) string { return a.Label() },
-		"actionS": func(a string) string { return domain.Action(a).Label() },
+		"actionS": eventLabel,
 		"category": func(c domain.Category) string {
 			return c.Label()
 		},
-		"funding":   func(f domain.FundingSource) string { return f.Label() },
-		"role":      func(r domain.Role) string { return r.Label() },
+		"funding": func(f domain.FundingSource) string { return f.Label() },
+		"role": func(r domain.Role) string {
+			if r == "system" {
+				return "sistem"
+			}
+			return r.Label()
+		},
 		"tanggal":   func(t time.Time, z *time.Location) string { return tanggal(t, z) },
 		"tanggalP":  func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
 		"dtinput":   tanggalInput,
@@ -135,4 +140,24 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 // base fills the layout's parts for a signed-in page.
 func (s *session) base(title, nav string) pageData {
 	return pageData{Title: title, User: &s.user, CSRF: s.csrf, Nav: nav, Zone: s.user.zone()}
+}
+
+// eventLabel names a history event: an action, or one of the events the
+// workflow records by itself.
+func eventLabel(a string) string {
+	switch a {
+	case "create":
+		return "Dibuat"
+	case "edit":
+		return "Diubah"
+	case "lock":
+		return "Dikunci, dikirim ke Kementerian"
+	case "expire":
+		return "Kedaluwarsa"
+	case "escalate":
+		return "Dieskalasi ke Kepala Dinas"
+	case "reschedule":
+		return "Jadwal berubah"
+	}
+	return domain.Action(a).Label()
 }

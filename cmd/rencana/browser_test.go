@@ -235,6 +235,19 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 	require.Contains(t, board, "Rp 150.000.000", "the board shows each kab/kota's total")
 	require.Contains(t, consolidationPage, "Rp 140.000.000")
 	require.Equal(t, "Final", final)
+
+	// On a phone the same pages fit the screen: nothing scrolls sideways.
+	for _, page := range []string{proposalURL, base + "/usulan", base + "/tugas", base + "/siklus/" + cycleID + "/konsolidasi"} {
+		var fits bool
+		require.NoError(t, chromedp.Run(ctx,
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+			chromedp.Navigate(page),
+			chromedp.WaitVisible(`main`, chromedp.ByQuery),
+			chromedp.Evaluate(`document.documentElement.scrollWidth <= window.innerWidth + 1`, &fits),
+		), page)
+		require.True(t, fits, "%s is wider than a phone screen", page)
+	}
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(proposalURL), chromedp.WaitVisible(`main`, chromedp.ByQuery), shot(t, dir, "13-usulan-ponsel")))
 }
 
 func shotAfter(a chromedp.Action, t *testing.T, dir, name string) chromedp.Tasks {
