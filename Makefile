@@ -57,7 +57,11 @@ lint: ## go vet, gofmt check, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-bench: build ## Run the Go benchmarks (medians over 6 runs: compare with benchstat)
+# The load benchmark first (rencana bench, issue 9: P=2,000 proposals, C=16
+# clients, on the embedded stack; table, then one JSON line), then the Go
+# benchmarks. pipefail: a bench that fails must fail make, tee or not.
+bench: build ## Load benchmark (rencana bench), then the Go benchmarks (medians over 6 runs: compare with benchstat)
+	bash -o pipefail -c '$(BIN)/rencana bench --proposals 2000 --concurrency 16 --json | tee bench-rencana.out'
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
 
 clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir

@@ -23,6 +23,8 @@ Usage:
   rencana migrate                              apply database migrations and load reference data
   rencana user create --username U --full-name N [--password P] [--role ROLE@SCOPE ...]
   rencana import nomenclature FILE --valid-from-year N [--name NAME]
+  rencana bench    [--proposals P] [--concurrency C] [--provinces 74] [--addr A] [--json]
+                                               load benchmark through the HTTP API (embedded stack unless --addr)
 
 Configuration comes from flags and environment variables; see README.md.
 `
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUser(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

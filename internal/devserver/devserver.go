@@ -36,6 +36,10 @@ type Options struct {
 	Output io.Writer
 	// Logger is used by the client the server hands back.
 	Logger *slog.Logger
+	// ExtraArgs are appended to `temporal server start-dev`'s arguments,
+	// e.g. "--dynamic-config-value", "KEY=VALUE" or "--sqlite-pragma",
+	// "journal_mode=WAL" (`rencana bench --temporal-arg` passes them).
+	ExtraArgs []string
 }
 
 // Server is a running dev server and a client connected to it.
@@ -81,11 +85,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		UIPort:     opts.UIPort,
 		LogFormat:  "json",
 		LogLevel:   "warn",
-		ExtraArgs: []string{
+		ExtraArgs: append([]string{
 			// Human decisions are Updates and creation is Update-with-Start.
 			"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
 			"--dynamic-config-value", "frontend.enableExecuteMultiOperation=true",
-		},
+		}, opts.ExtraArgs...),
 		Stdout: out,
 		Stderr: out,
 	})

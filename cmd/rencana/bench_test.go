@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBenchSmall runs `rencana bench` on the embedded stack at a small
+// size: it must drive every proposal to final through the API, print the
+// table, and end its output with the JSON object issue 9 specifies.
+func TestBenchSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the embedded stack")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	env := map[string]string{"RENCANA_LOG_LEVEL": "warn"}
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"bench", "--proposals", "40", "--concurrency", "4", "--bare-updates", "400", "--samples", "10", "--json"},
+		func(k string) string { return env[k] }, &stdout, &stderr)
+	require.NoError(t, err, "stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
+
+	out := strings.TrimRight(stdout.String(), "\n")
+	for _, want := range []string{"submit", "approve", "accept", "consolidate", "fund", "map", "transition", "bare Temporal Update",
+		"inbox", "export XLSX", "proposals/s", "transitions/s", "peak RSS", "ratio to bare Update"} {
+		require.Contains(t, out, want, "the table names %q", want)
+	}
+	lines := strings.Split(out, "\n")
+	last := lines[len(lines)-1]
+	var res map[string]any
+	require.NoError(t, json.Unmarshal([]byte(last), &res), "the last line is one JSON object: %s", last)
+	for _, k := range []string{"proposals_per_s", "transitions_per_s", "transition_p50_ms", "transition_p99_ms", "bare_update_p50_ms",
+		"ratio_to_bare_update", "inbox_p99_ms", "export_s", "peak_rss_mb"} {
+		require.Contains(t, res, k)
+		v, ok := res[k].(float64)
+		require.True(t, ok, "%s is a number: %v", k, res[k])
+		require.Greater(t, v, 0.0, "%s is measured", k)
+	}
+	require.EqualValues(t, 40, res["proposals"])
+	require.EqualValues(t, 40, res["final"], "every proposal reached final")
+	require.EqualValues(t, 0, res["errors"])
+	require.EqualValues(t, 240, res["transitions"], "six stage actions per proposal")
+	require.EqualValues(t, 400, res["bare_update_count"])
+	actions, ok := res["actions"].(map[string]any)
+	require.True(t, ok)
+	for _, a := range []string{"create", "submit", "approve", "accept", "consolidate", "fund", "map"} {
+		st, ok := actions[a].(map[string]any)
+		require.True(t, ok, "action %s reported", a)
+		require.EqualValues(t, 40, st["count"], a)
+	}
+}
+
+// TestBenchFlags refuses bad flags before starting anything.
+func TestBenchFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--proposals", "0"},
+		{"--concurrency", "0"},
+		{"--provinces", "74.05"},
+		{"--addr", "127.0.0.1:1", "--data-dir", t.TempDir()},
+		{"stray"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"bench"}, args...), func(string) string { return "" }, &out, &out)
+		require.Error(t, err, "%v", args)
+	}
+	// --addr needs the server's admin password.
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"bench", "--addr", "127.0.0.1:1"}, func(string) string { return "" }, &out, &out)
+	require.ErrorContains(t, err, "RENCANA_ADMIN_PASSWORD")
+}
