@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -34,44 +33,12 @@ type Notification = store.Notification
 // Store is what the activities need from the database; *store.DB implements
 // it, tests may use a fake.
 type Store interface {
-	// RecordTransition writes the snapshot and appends the event in one
-	// transaction, idempotent on (proposal_id, seq).
-	RecordTransition(ctx context.Context, p store.Proposal, ev store.ProposalEvent) (bool, error)
+	// RecordTransition writes the snapshot, appends the event and stores
+	// the transition's notifications in one transaction, idempotent on
+	// (proposal_id, seq).
+	RecordTransition(ctx context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error)
 	// InsertNotification stores a notification, idempotent on its ID.
 	InsertNotification(ctx context.Context, n store.Notification) error
-}
-
-// Mail is a notification as an e-mail; the recipient is a user or every
-// holder of a role within a scope, for the Mailer to resolve.
-type Mail struct {
-	ToUsername string
-	ToRole     domain.Role
-	ToScope    string
-	Subject    string
-	Body       string
-}
-
-// Mailer sends notifications by mail. It is optional: notifications are
-// always stored in-app first, mail is a courtesy.
-type Mailer interface {
-	Send(ctx context.Context, m Mail) error
-}
-
-// LogMailer is the development Mailer: it writes the mail to the log
-// instead of sending it, so `rencana dev` needs no SMTP server.
-type LogMailer struct {
-	Log *slog.Logger
-}
-
-// Send logs m.
-func (l LogMailer) Send(_ context.Context, m Mail) error {
-	log := l.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log.Info("mail (not sent: log-only mailer)", "to_username", m.ToUsername, "to_role", m.ToRole,
-		"to_scope", m.ToScope, "subject", m.Subject, "body", m.Body)
-	return nil
 }
 
 // Activities carries the dependencies of every activity; register a pointer
@@ -83,15 +50,13 @@ func (l LogMailer) Send(_ context.Context, m Mail) error {
 // without it.
 type Activities struct {
 	Store     Store
-	Mailer    Mailer
 	Cycles    CycleStore
 	Workflows Workflows
 }
 
-// New builds the activities over a store and an optional mailer (nil sends
-// no mail).
-func New(s Store, m Mailer) *Activities {
-	a := &Activities{Store: s, Mailer: m}
+// New builds the activities over a store.
+func New(s Store) *Activities {
+	a := &Activities{Store: s}
 	if cs, ok := s.(CycleStore); ok {
 		a.Cycles = cs
 	}
@@ -103,6 +68,9 @@ func New(s Store, m Mailer) *Activities {
 type RecordTransitionInput struct {
 	Proposal Proposal      `json:"proposal"`
 	Event    ProposalEvent `json:"event"`
+	// Notifications are the in-app notifications the transition sends,
+	// stored in the same transaction (the mail outbox sends them on).
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 // RecordTransitionResult says whether this call wrote the event; false means
@@ -113,33 +81,30 @@ type RecordTransitionResult struct {
 
 // RecordTransition projects one transition into the database.
 func (a *Activities) RecordTransition(ctx context.Context, in RecordTransitionInput) (RecordTransitionResult, error) {
-	recorded, err := a.Store.RecordTransition(ctx, in.Proposal, in.Event)
+	recorded, err := a.Store.RecordTransition(ctx, in.Proposal, in.Event, in.Notifications...)
 	if err != nil {
 		return RecordTransitionResult{}, classify(fmt.Errorf("record transition %s#%d: %w", in.Event.ProposalID, in.Event.Seq, err))
 	}
 	return RecordTransitionResult{Recorded: recorded}, nil
 }
 
-// NotifyInput is one notification to store (and mail, when a Mailer is set).
+// NotifyInput is one notification to store. Subject is the mail subject
+// of histories recorded before it moved into the Notification.
 type NotifyInput struct {
 	Notification Notification `json:"notification"`
-	Subject      string       `json:"subject"`
+	Subject      string       `json:"subject,omitempty"`
 }
 
-// Notify stores the notification, then mails it. A mail failure is retried
-// with the activity; the stored notification is not duplicated because its
-// ID is fixed by the workflow.
+// Notify stores the notification, idempotent on its ID (fixed by the
+// workflow). Mail leaves later through the outbox (internal/mail), so a
+// mail server that is down never holds a workflow up.
 func (a *Activities) Notify(ctx context.Context, in NotifyInput) error {
-	if err := a.Store.InsertNotification(ctx, in.Notification); err != nil {
-		return classify(fmt.Errorf("notify %s: %w", in.Notification.ID, err))
-	}
-	if a.Mailer == nil {
-		return nil
-	}
 	n := in.Notification
-	if err := a.Mailer.Send(ctx, Mail{ToUsername: n.RecipientUsername, ToRole: n.RecipientRole, ToScope: n.RecipientScope,
-		Subject: in.Subject, Body: n.Message}); err != nil {
-		return fmt.Errorf("mail %s: %w", n.ID, err)
+	if n.Subject == "" {
+		n.Subject = in.Subject
+	}
+	if err := a.Store.InsertNotification(ctx, n); err != nil {
+		return classify(fmt.Errorf("notify %s: %w", n.ID, err))
 	}
 	return nil
 }

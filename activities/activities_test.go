@@ -25,7 +25,7 @@ type stubStore struct {
 	notes                []store.Notification
 }
 
-func (s *stubStore) RecordTransition(context.Context, store.Proposal, store.ProposalEvent) (bool, error) {
+func (s *stubStore) RecordTransition(context.Context, store.Proposal, store.ProposalEvent, ...store.Notification) (bool, error) {
 	return s.recordErr == nil, s.recordErr
 }
 
@@ -34,13 +34,6 @@ func (s *stubStore) InsertNotification(_ context.Context, n store.Notification) 
 		return s.notifyErr
 	}
 	s.notes = append(s.notes, n)
-	return nil
-}
-
-type recordingMailer struct{ sent []activities.Mail }
-
-func (m *recordingMailer) Send(_ context.Context, mail activities.Mail) error {
-	m.sent = append(m.sent, mail)
 	return nil
 }
 
@@ -54,7 +47,7 @@ func TestRecordTransitionClassifiesErrors(t *testing.T) {
 	// A refusal cannot be fixed by retrying: non-retryable, typed.
 	run := func(s activities.Store) (converter.EncodedValue, error) {
 		env := ts.NewTestActivityEnvironment()
-		a := activities.New(s, nil)
+		a := activities.New(s)
 		env.RegisterActivity(a)
 		return env.ExecuteActivity(a.RecordTransition, in)
 	}
@@ -77,26 +70,31 @@ func TestRecordTransitionClassifiesErrors(t *testing.T) {
 	require.True(t, res.Recorded)
 }
 
-func TestNotifyStoresThenMails(t *testing.T) {
+func TestNotifyStoresWithSubject(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
-	s, m := &stubStore{}, &recordingMailer{}
+	s := &stubStore{}
 	env := ts.NewTestActivityEnvironment()
-	a := activities.New(s, m)
+	a := activities.New(s)
 	env.RegisterActivity(a)
 	n := store.Notification{ID: "p1/2/review_requested", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
 		ProposalID: "p1", Kind: "review_requested", Message: "Usulan menunggu reviu.", CreatedAt: time.Now()}
+	// Histories recorded before the subject moved into the notification
+	// still carry it beside: it is kept for the mail outbox.
 	_, err := env.ExecuteActivity(a.Notify, activities.NotifyInput{Notification: n, Subject: "[rencana] Reviu"})
 	require.NoError(t, err)
 	require.Len(t, s.notes, 1)
-	require.Equal(t, []activities.Mail{{ToRole: domain.RoleReviewerKabKota, ToScope: "74.05", Subject: "[rencana] Reviu", Body: "Usulan menunggu reviu."}}, m.sent)
+	require.Equal(t, "[rencana] Reviu", s.notes[0].Subject)
 
-	// Without a mailer the notification is still stored; LogMailer never fails.
-	require.NoError(t, activities.LogMailer{}.Send(context.Background(), activities.Mail{ToUsername: "x"}))
+	s.notifyErr = domain.Errorf(domain.EINVALID, "Notifikasi tidak lengkap.")
+	_, err = env.ExecuteActivity(a.Notify, activities.NotifyInput{Notification: n})
+	var app *temporal.ApplicationError
+	require.ErrorAs(t, err, &app)
+	require.True(t, app.NonRetryable())
 }
 
 func TestActivitiesOnRealStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		a := activities.New(db, nil)
+		a := activities.New(db)
 		ctx := context.Background()
 		n := store.Notification{ID: "p1/1/stage_changed", RecipientUsername: "siti", ProposalID: "p1", Kind: "stage_changed", Message: "Tahap berubah.", CreatedAt: time.Now()}
 		require.NoError(t, a.Notify(ctx, activities.NotifyInput{Notification: n}))

@@ -42,7 +42,7 @@ func BenchmarkRecordTransition(b *testing.B) {
 		b.Run(dialect.name, func(b *testing.B) {
 			db := dialect.open(b)
 			seedBenchCycle(b, db)
-			a := activities.New(db, nil)
+			a := activities.New(db)
 			ctx := context.Background()
 
 			b.Run("new", func(b *testing.B) {

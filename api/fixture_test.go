@@ -143,7 +143,7 @@ func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
 		deps.Temporal = e.tc
 		// A short sticky timeout: the next test's worker picks up at once.
 		w := worker.New(e.tc, workflows.TaskQueue, worker.Options{StickyScheduleToStartTimeout: time.Second})
-		acts := activities.New(db, nil)
+		acts := activities.New(db)
 		acts.Workflows = workflows.NewDriver(e.tc) // as cmd/rencana's worker does
 		workflows.Register(w, acts)
 		require.NoError(t, w.Start())

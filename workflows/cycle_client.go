@@ -193,7 +193,7 @@ func randomID() string {
 // Driver lets activities act on workflows through a Temporal client (see
 // activities.Workflows); the worker sets it on its Activities:
 //
-//	a := activities.New(db, mailer)
+//	a := activities.New(db)
 //	a.Workflows = workflows.NewDriver(c)
 type Driver struct{ c client.Client }
 

@@ -63,7 +63,7 @@ func newCycleIT(t *testing.T, db *store.DB) *cycleIT {
 	}
 	e := &cycleIT{t: t, ctx: ctx, c: srv.Client(), db: db}
 	w := worker.New(e.c, workflows.TaskQueue, worker.Options{})
-	a := activities.New(db, nil)
+	a := activities.New(db)
 	a.Workflows = workflows.NewDriver(e.c)
 	workflows.Register(w, a)
 	require.NoError(t, w.Start())

@@ -127,7 +127,7 @@ func newCycleHarnessOn(t *testing.T, db *store.DB) *cycleHarness {
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetTestTimeout(2 * time.Minute)
-	a := activities.New(db, nil)
+	a := activities.New(db)
 	fp := newFakeProposals(db)
 	a.Workflows = fp
 	Register(env, a)

@@ -74,9 +74,10 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{rows: map[string]store.Proposal{}, seqs: map[string]int64{}}
 }
 
-func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev store.ProposalEvent) (bool, error) {
+func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.addNotes(notes...)
 	for _, e := range f.events {
 		if e.ProposalID == ev.ProposalID && e.Seq == ev.Seq {
 			return false, nil
@@ -93,13 +94,20 @@ func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev sto
 func (f *fakeStore) InsertNotification(_ context.Context, n store.Notification) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for _, x := range f.notes {
-		if x.ID == n.ID {
-			return nil
-		}
-	}
-	f.notes = append(f.notes, n)
+	f.addNotes(n)
 	return nil
+}
+
+func (f *fakeStore) addNotes(notes ...store.Notification) {
+next:
+	for _, n := range notes {
+		for _, x := range f.notes {
+			if x.ID == n.ID {
+				continue next
+			}
+		}
+		f.notes = append(f.notes, n)
+	}
 }
 
 func (f *fakeStore) actions() []string {
@@ -183,7 +191,7 @@ func newHarnessWith(t *testing.T, fs *fakeStore) *harness {
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(testStart)
 	env.SetTestTimeout(30 * time.Second)
-	a := activities.New(fs, nil)
+	a := activities.New(fs)
 	a.Workflows = newFakeCycles()
 	Register(env, a)
 	return &harness{t: t, env: env, store: fs, cycles: a.Workflows.(*fakeCycles)}

@@ -76,7 +76,7 @@ func (e *itEnv) startWorker() {
 	// A short sticky timeout: after a restart the stopped worker's sticky
 	// queue hands its tasks back quickly instead of after 5s.
 	w := worker.New(e.c, workflows.TaskQueue, worker.Options{StickyScheduleToStartTimeout: time.Second})
-	a := activities.New(e.db, nil)
+	a := activities.New(e.db)
 	a.Workflows = workflows.NewDriver(e.c)
 	workflows.Register(w, a)
 	require.NoError(e.t, w.Start())

@@ -17,13 +17,15 @@ import (
 // TestReplay replays every recorded history in testdata against the current
 // code: a change that is not deterministic for running proposals or cycles
 // (one not wrapped in workflow.GetVersion) fails here. The files come from
-// the integration tests, run with -update-histories: lifecycle.json and
-// restart.json move the calendar by Update; *_signal_calendar.json are the
-// same runs from before, moved by signal and before the ceiling reservation
-// (they replay through its GetVersion's default branch); cycle.json and
-// consolidate_reserve.json
-// come from TestIntegrationSultraCycle. Re-record only the test whose
-// histories a versioned change made obsolete, and keep the old files.
+// the integration tests, run with -update-histories: lifecycle.json,
+// restart.json and consolidate_reserve.json project by local activity;
+// *_activity_projection.json are the same runs from before, with
+// RecordTransition and Notify as activities of their own (they replay
+// through versionLocalProjection's default branch); *_signal_calendar.json
+// are older still, the calendar moved by signal and before the ceiling
+// reservation; cycle.json comes from TestIntegrationSultraCycle.
+// Re-record only the test whose histories a versioned change made
+// obsolete, and keep the old files.
 func TestReplay(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	require.NoError(t, err)

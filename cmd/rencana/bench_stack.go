@@ -135,11 +135,10 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 	}
 	s.stop = append(s.stop, tc.Close)
 	s.Temporal = tc
-	mailer, err := newMailer(cfg, db, authz, log)
-	if err != nil {
+	if err := startMail(ctx, cfg, db, authz, log); err != nil {
 		return nil, err
 	}
-	w := newWorker(tc, db, mailer)
+	w := newWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

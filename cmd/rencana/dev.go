@@ -91,11 +91,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer tc.Close()
-	mailer, err := newMailer(cfg, db, authz, log)
-	if err != nil {
+	if err := startMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
-	w := newWorker(tc, db, mailer)
+	w := newWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

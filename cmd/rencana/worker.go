@@ -15,9 +15,9 @@ import (
 )
 
 // newWorker registers every workflow and activity on the task queue.
-func newWorker(c client.Client, db *store.DB, mailer activities.Mailer) worker.Worker {
+func newWorker(c client.Client, db *store.DB) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	a := activities.New(db, mailer)
+	a := activities.New(db)
 	a.Workflows = workflows.NewDriver(c) // the cycle signals and locks its proposals
 	workflows.Register(w, a)
 	return w
@@ -44,11 +44,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer authz.Close()
-	mailer, err := newMailer(cfg, db, authz, log)
-	if err != nil {
+	if err := startMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
-	w := newWorker(tc, db, mailer)
+	w := newWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return err
 	}

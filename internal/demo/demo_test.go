@@ -41,7 +41,7 @@ func TestSeedOpensTheCycleThroughItsWorkflow(t *testing.T) {
 	defer authz.Close()
 	c := srv.Client()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
-	a := activities.New(db, nil)
+	a := activities.New(db)
 	a.Workflows = workflows.NewDriver(c)
 	workflows.Register(w, a)
 	require.NoError(t, w.Start())

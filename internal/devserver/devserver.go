@@ -73,6 +73,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if out == nil {
 		out = io.Discard
 	}
+	args := []string{
+		// Human decisions are Updates and creation is Update-with-Start.
+		"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
+		"--dynamic-config-value", "frontend.enableExecuteMultiOperation=true",
+	}
+	if opts.DBFile != "" {
+		// Write-ahead logging: one fsync per commit instead of the rollback
+		// journal's several. Commits stay synchronous (durable); a bare
+		// Update's median fell from 134 ms to 41 ms at 16 concurrent
+		// clients on the 2-core machine (rencana bench).
+		args = append(args, "--sqlite-pragma", "journal_mode=wal")
+	}
 	dev, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath: path,
 		ClientOptions: &client.Options{
@@ -85,13 +97,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		UIPort:     opts.UIPort,
 		LogFormat:  "json",
 		LogLevel:   "warn",
-		ExtraArgs: append([]string{
-			// Human decisions are Updates and creation is Update-with-Start.
-			"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
-			"--dynamic-config-value", "frontend.enableExecuteMultiOperation=true",
-		}, opts.ExtraArgs...),
-		Stdout: out,
-		Stderr: out,
+		ExtraArgs:  append(args, opts.ExtraArgs...),
+		Stdout:     out,
+		Stderr:     out,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start temporal dev server: %w", err)

@@ -1,6 +1,7 @@
-// Package mail sends rencana's notifications by SMTP. Notifications are
-// always stored in-app first (activities.Notify); mail is the courtesy copy
-// for users who have an address, sent only when RENCANA_SMTP_URL is set.
+// Package mail sends rencana's notifications by mail. Notifications are
+// always stored in-app first, with the transition that causes them; the
+// Outbox then hands each to a Sender: SMTP when RENCANA_SMTP_URL is set,
+// the log in dev. Mail is the courtesy copy for users who have an address.
 package mail
 
 import (
@@ -16,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/store"
 )
 
 // Users resolves usernames to mail addresses (store.DB does).
@@ -31,7 +32,7 @@ type Holders interface {
 	Holders(ctx context.Context, role domain.Role, region string, at time.Time) ([]string, error)
 }
 
-// SMTP is an activities.Mailer that delivers through one SMTP server.
+// SMTP is a Sender that delivers through one SMTP server.
 type SMTP struct {
 	// Addr is host:port of the server.
 	Addr string
@@ -69,13 +70,13 @@ func ParseURL(raw, from string, users Users, holders Holders) (*SMTP, error) {
 
 // Send mails m to its recipient: the user, or every current holder of the
 // role over the scope. No address is not an error: the in-app notification
-// already reached them. A failure is returned so the activity retries.
-func (s *SMTP) Send(ctx context.Context, m activities.Mail) error {
+// already reached them. A failure is returned so the outbox tries again later.
+func (s *SMTP) Send(ctx context.Context, m store.Notification) error {
 	var usernames []string
-	if m.ToUsername != "" {
-		usernames = []string{m.ToUsername}
-	} else if m.ToRole != "" {
-		hs, err := s.Holders.Holders(ctx, m.ToRole, m.ToScope, s.Now())
+	if m.RecipientUsername != "" {
+		usernames = []string{m.RecipientUsername}
+	} else if m.RecipientRole != "" {
+		hs, err := s.Holders.Holders(ctx, m.RecipientRole, m.RecipientScope, s.Now())
 		if err != nil {
 			return fmt.Errorf("mail recipients: %w", err)
 		}
@@ -97,7 +98,7 @@ func (s *SMTP) Send(ctx context.Context, m activities.Mail) error {
 
 // message renders an RFC 5322 message; the subject is RFC 2047 encoded so
 // Indonesian text with any character survives every relay.
-func (s *SMTP) message(to []string, m activities.Mail) ([]byte, error) {
+func (s *SMTP) message(to []string, m store.Notification) ([]byte, error) {
 	id := make([]byte, 12)
 	if _, err := rand.Read(id); err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func (s *SMTP) message(to []string, m activities.Mail) ([]byte, error) {
 	fmt.Fprintf(&b, "Date: %s\r\n", s.Now().UTC().Format(time.RFC1123Z))
 	fmt.Fprintf(&b, "Message-ID: <%s@%s>\r\n", hex.EncodeToString(id), host)
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	body := strings.ReplaceAll(m.Body, "\r\n", "\n")
+	body := strings.ReplaceAll(m.Message, "\r\n", "\n")
 	// net/smtp's data writer does the dot-stuffing; lines only need CRLF.
 	for _, line := range strings.Split(body, "\n") {
 		b.WriteString(line + "\r\n")

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/mail"
 	"github.com/rencana-id/rencana/internal/store"
@@ -118,10 +117,10 @@ func TestSMTPDeliversToUsersAndRoleHolders(t *testing.T) {
 	m, err := mail.ParseURL("smtp://"+sink.l.Addr().String(), "rencana@sultraprov.go.id", db, authz)
 	require.NoError(t, err)
 
-	require.NoError(t, m.Send(ctx, activities.Mail{ToRole: domain.RoleReviewerKabKota, ToScope: "74.05.03",
-		Subject: "Usulan menunggu reviu: Pelatihan pengemasan", Body: "Usulan p-1 diajukan.\n.titik di awal baris"}))
-	require.NoError(t, m.Send(ctx, activities.Mail{ToUsername: "siti", Subject: "Usulan dikembalikan", Body: "Lengkapi uraian."}))
-	require.NoError(t, m.Send(ctx, activities.Mail{ToUsername: "tanpa.surel", Subject: "x", Body: "y"}), "no address: in-app only")
+	require.NoError(t, m.Send(ctx, store.Notification{RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05.03",
+		Subject: "Usulan menunggu reviu: Pelatihan pengemasan", Message: "Usulan p-1 diajukan.\n.titik di awal baris"}))
+	require.NoError(t, m.Send(ctx, store.Notification{RecipientUsername: "siti", Subject: "Usulan dikembalikan", Message: "Lengkapi uraian."}))
+	require.NoError(t, m.Send(ctx, store.Notification{RecipientUsername: "tanpa.surel", Subject: "x", Message: "y"}), "no address: in-app only")
 
 	got := sink.all()
 	require.Len(t, got, 2)
@@ -136,7 +135,7 @@ func TestSMTPDeliversToUsersAndRoleHolders(t *testing.T) {
 
 	// A server that is down is an error, so the Notify activity retries.
 	sink.l.Close()
-	require.Error(t, m.Send(ctx, activities.Mail{ToUsername: "siti", Subject: "x", Body: "y"}))
+	require.Error(t, m.Send(ctx, store.Notification{RecipientUsername: "siti", Subject: "x", Message: "y"}))
 }
 
 func TestParseURL(t *testing.T) {

@@ -63,6 +63,10 @@ type ProposalEvent struct {
 	Comment    string          `json:"comment"`
 	Payload    json.RawMessage `json:"payload,omitempty"`
 	At         time.Time       `json:"at"`
+	// TransitionID names the decision that made this event: the Temporal
+	// Update's ID, or the deadline that fired. RecordTransition uses it to
+	// tell a retry from a different transition at the same seq.
+	TransitionID string `json:"transition_id,omitempty"`
 }
 
 // Notification is an in-app message to one user, or to every holder of a
@@ -78,6 +82,11 @@ type Notification struct {
 	Message           string      `json:"message"`
 	CreatedAt         time.Time   `json:"created_at"`
 	ReadAt            *time.Time  `json:"read_at,omitempty"`
+	// Seq is the transition of the proposal this notification belongs to
+	// (0 for none): replacing that transition removes it.
+	Seq int64 `json:"seq,omitempty"`
+	// Subject is the mail subject, when the notification is mailed.
+	Subject string `json:"-"`
 }
 
 type proposalRow struct {
@@ -109,17 +118,18 @@ type proposalRow struct {
 func (proposalRow) TableName() string { return "proposals" }
 
 type proposalEventRow struct {
-	ProposalID string `gorm:"primaryKey"`
-	Seq        int64  `gorm:"primaryKey;autoIncrement:false"`
-	Action     string
-	FromStage  string
-	ToStage    string
-	Actor      string
-	ActorRole  string
-	ActorScope string
-	Comment    string
-	Payload    string
-	At         time.Time
+	ProposalID   string `gorm:"primaryKey"`
+	Seq          int64  `gorm:"primaryKey;autoIncrement:false"`
+	Action       string
+	FromStage    string
+	ToStage      string
+	Actor        string
+	ActorRole    string
+	ActorScope   string
+	Comment      string
+	Payload      string
+	At           time.Time
+	TransitionID string
 }
 
 func (proposalEventRow) TableName() string { return "proposal_events" }
@@ -134,9 +144,20 @@ type notificationRow struct {
 	Message           string
 	CreatedAt         time.Time `gorm:"autoCreateTime:false"`
 	ReadAt            *time.Time
+	Seq               int64
+	Subject           string
+	MailedAt          *time.Time
 }
 
 func (notificationRow) TableName() string { return "notifications" }
+
+func (r notificationRow) notification() Notification {
+	return Notification{
+		ID: r.ID, RecipientUsername: r.RecipientUsername, RecipientRole: domain.Role(r.RecipientRole),
+		RecipientScope: r.RecipientScope, ProposalID: r.ProposalID, Kind: r.Kind, Message: r.Message,
+		CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt), Seq: r.Seq, Subject: r.Subject,
+	}
+}
 
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
@@ -190,14 +211,16 @@ func IsForeignKeyViolation(err error) bool {
 		(err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed"))
 }
 
-// RecordTransition writes the proposal's new snapshot and appends ev to its
-// audit trail in one transaction, so the projection and the trail never
-// disagree. It is idempotent on (proposal_id, seq): when ev.Seq is already
-// recorded it changes nothing and reports recorded=false, which is how a
-// retried activity stays a no-op instead of a duplicate. A snapshot older than
-// the row's (a lower seq) never overwrites it. A cycle or region that does not
-// exist is EINVALID, which no retry can fix.
-func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent) (recorded bool, err error) {
+// RecordTransition writes snapshot p and its event ev, and the
+// notifications the transition sends, in one transaction. It is idempotent
+// on (proposal, seq): a retry of the same transition (same TransitionID)
+// changes nothing and reports false. A different transition at a seq
+// already written replaces it and everything after it, notifications
+// included: that earlier write came from a workflow task that never
+// completed (a worker died after its local activity ran), so Temporal's
+// history, which the retried task follows, is the truth. A snapshot older
+// than the row never overwrites it.
+func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent, notes ...Notification) (recorded bool, err error) {
 	if p.ID == "" || ev.ProposalID != p.ID || ev.Seq <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "Transisi usulan tidak lengkap (id %q, seq %d).", p.ID, ev.Seq)
 	}
@@ -212,27 +235,55 @@ func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent
 	evRow := proposalEventRow{
 		ProposalID: ev.ProposalID, Seq: ev.Seq, Action: ev.Action, FromStage: string(ev.FromStage),
 		ToStage: string(ev.ToStage), Actor: ev.Actor.Username, ActorRole: string(ev.Actor.Role),
-		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, At: ev.At.UTC(),
+		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, At: ev.At.UTC(), TransitionID: ev.TransitionID,
+	}
+	noteRows := make([]notificationRow, 0, len(notes))
+	for _, n := range notes {
+		r, err := notificationToRow(n)
+		if err != nil {
+			return false, err
+		}
+		if r.ProposalID != p.ID || r.Seq != ev.Seq {
+			return false, domain.Errorf(domain.EINVALID, "Notifikasi %q bukan milik transisi %s#%d.", n.ID, p.ID, ev.Seq)
+		}
+		noteRows = append(noteRows, r)
 	}
 	err = db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&proposalEventRow{}).Where("proposal_id = ? AND seq = ?", ev.ProposalID, ev.Seq).Count(&n).Error; err != nil {
+		var existing []proposalEventRow
+		if err := tx.Select("transition_id").Where("proposal_id = ? AND seq = ?", ev.ProposalID, ev.Seq).Limit(1).Find(&existing).Error; err != nil {
 			return err
 		}
-		if n > 0 {
-			return nil // already recorded: a retry
+		replace := false
+		if len(existing) > 0 {
+			had := existing[0].TransitionID
+			if had == "" || ev.TransitionID == "" || had == ev.TransitionID {
+				return nil // already recorded: a retry
+			}
+			replace = true
+			if err := tx.Where("proposal_id = ? AND seq >= ?", ev.ProposalID, ev.Seq).Delete(&proposalEventRow{}).Error; err != nil {
+				return err
+			}
+			if err := tx.Where("proposal_id = ? AND seq >= ?", ev.ProposalID, ev.Seq).Delete(&notificationRow{}).Error; err != nil {
+				return err
+			}
 		}
-		// Insert the row, or update it when this snapshot is newer.
-		res := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "id"}},
-			DoUpdates: clause.AssignmentColumns(proposalColumns),
-			Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "proposals.seq < excluded.seq"}}},
-		}).Create(&row)
+		// Insert the row, or update it when this snapshot is newer (or
+		// replaces the one written at this seq).
+		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(proposalColumns)}
+		if !replace {
+			upsert.Where = clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "proposals.seq < excluded.seq"}}}
+		}
+		res := tx.Clauses(upsert).Create(&row)
 		if res.Error != nil {
 			return res.Error
 		}
 		if err := tx.Create(&evRow).Error; err != nil {
 			return err
+		}
+		if len(noteRows) > 0 {
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&noteRows).Error; err != nil {
+				return err
+			}
 		}
 		recorded = true
 		return nil
@@ -294,7 +345,7 @@ func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]Prop
 	for i, r := range rows {
 		out[i] = ProposalEvent{
 			ProposalID: r.ProposalID, Seq: r.Seq, Action: r.Action, FromStage: domain.Stage(r.FromStage),
-			ToStage: domain.Stage(r.ToStage), Comment: r.Comment, Payload: json.RawMessage(r.Payload), At: r.At.UTC(),
+			ToStage: domain.Stage(r.ToStage), Comment: r.Comment, Payload: json.RawMessage(r.Payload), At: r.At.UTC(), TransitionID: r.TransitionID,
 			Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},
 		}
 	}
@@ -304,22 +355,29 @@ func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]Prop
 // InsertNotification stores n; an ID that already exists is a no-op, so a
 // retried activity never notifies twice.
 func (db *DB) InsertNotification(ctx context.Context, n Notification) error {
-	if n.ID == "" || n.Kind == "" || (n.RecipientUsername == "" && n.RecipientRole == "") {
-		return domain.Errorf(domain.EINVALID, "Notifikasi tidak lengkap.")
+	row, err := notificationToRow(n)
+	if err != nil {
+		return err
 	}
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = time.Now()
-	}
-	row := notificationRow{
-		ID: n.ID, RecipientUsername: n.RecipientUsername, RecipientRole: string(n.RecipientRole),
-		RecipientScope: n.RecipientScope, ProposalID: n.ProposalID, Kind: n.Kind, Message: n.Message,
-		CreatedAt: n.CreatedAt.UTC(), ReadAt: utcPtr(n.ReadAt),
-	}
-	err := db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&row).Error
+	err = db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("insert notification %s: %w", n.ID, err)
 	}
 	return nil
+}
+
+func notificationToRow(n Notification) (notificationRow, error) {
+	if n.ID == "" || n.Kind == "" || (n.RecipientUsername == "" && n.RecipientRole == "") {
+		return notificationRow{}, domain.Errorf(domain.EINVALID, "Notifikasi tidak lengkap.")
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = time.Now()
+	}
+	return notificationRow{
+		ID: n.ID, RecipientUsername: n.RecipientUsername, RecipientRole: string(n.RecipientRole),
+		RecipientScope: n.RecipientScope, ProposalID: n.ProposalID, Kind: n.Kind, Message: n.Message,
+		CreatedAt: n.CreatedAt.UTC(), ReadAt: utcPtr(n.ReadAt), Seq: n.Seq, Subject: n.Subject,
+	}, nil
 }
 
 // ListProposalNotifications returns the notifications about one proposal,
@@ -331,11 +389,7 @@ func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) 
 	}
 	out := make([]Notification, len(rows))
 	for i, r := range rows {
-		out[i] = Notification{
-			ID: r.ID, RecipientUsername: r.RecipientUsername, RecipientRole: domain.Role(r.RecipientRole),
-			RecipientScope: r.RecipientScope, ProposalID: r.ProposalID, Kind: r.Kind, Message: r.Message,
-			CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt),
-		}
+		out[i] = r.notification()
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -179,5 +180,106 @@ func TestInsertNotificationIsIdempotent(t *testing.T) {
 		require.Equal(t, "74.05", got[0].RecipientScope)
 		require.Nil(t, got[0].ReadAt)
 		require.Equal(t, domain.EINVALID, domain.ErrorCode(db.InsertNotification(ctx, store.Notification{ID: "x", Kind: "k"})))
+	})
+}
+
+// A worker that dies after its local activity wrote a transition, but
+// before its workflow task completed, leaves a transition Temporal never
+// recorded; the retried task may put a different one at that seq. It
+// replaces the stale one and everything written after it, notifications
+// included; the same transition again is a retry and changes nothing.
+func TestRecordTransitionReplacesAnUnrecordedTransition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedCycle(t, db)
+		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+		p := sampleProposal(at)
+		planner := domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
+		camat := domain.Actor{Username: "camat", Role: domain.RoleCamat, Scope: "74.05.03"}
+		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at, TransitionID: "update:c"})
+		require.NoError(t, err)
+
+		note := func(seq int64, kind string) store.Notification {
+			return store.Notification{ID: fmt.Sprintf("p1/%d/%s", seq, kind), RecipientUsername: "planner", ProposalID: "p1", Kind: kind,
+				Message: "m", Subject: "[rencana] s", CreatedAt: at, Seq: seq}
+		}
+		// The dead attempt: withdraw at seq 2 and an edit at seq 3.
+		withdrawn := p
+		withdrawn.Stage, withdrawn.Version = domain.StageWithdrawn, 2
+		rec, err := db.RecordTransition(ctx, withdrawn, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
+			ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:w"}, note(2, "stage_changed"))
+		require.NoError(t, err)
+		require.True(t, rec)
+		third := withdrawn
+		third.Version = 3
+		_, err = db.RecordTransition(ctx, third, store.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "edit", ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:e"}, note(3, "edited"))
+		require.NoError(t, err)
+
+		// The same transition again: a retry.
+		rec, err = db.RecordTransition(ctx, withdrawn, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
+			ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:w"}, note(2, "stage_changed"))
+		require.NoError(t, err)
+		require.False(t, rec)
+
+		// The retried task: submit at seq 2.
+		submitted := p
+		submitted.Stage, submitted.SubmittedBy, submitted.Version = domain.StageKabKotaReview, "camat", 2
+		review := note(2, "review_requested")
+		rec, err = db.RecordTransition(ctx, submitted, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
+			ToStage: domain.StageKabKotaReview, Actor: camat, At: at.Add(time.Minute), TransitionID: "update:s"}, review)
+		require.NoError(t, err)
+		require.True(t, rec)
+
+		got, err := db.GetProposal(ctx, "p1")
+		require.NoError(t, err)
+		require.Equal(t, domain.StageKabKotaReview, got.Stage)
+		require.Equal(t, int64(2), got.Version)
+		seq, err := db.ProposalSeq(ctx, "p1")
+		require.NoError(t, err)
+		require.Equal(t, int64(2), seq)
+		events, err := db.ListProposalEvents(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, events, 2)
+		require.Equal(t, "submit", events[1].Action)
+		require.Equal(t, "update:s", events[1].TransitionID)
+		notes, err := db.ListProposalNotifications(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, notes, 1, "the dead attempt's notifications went with it")
+		require.Equal(t, review.ID, notes[0].ID)
+		require.Equal(t, "[rencana] s", notes[0].Subject)
+		require.Equal(t, int64(2), notes[0].Seq)
+
+		// A notification of another transition is refused whole.
+		_, err = db.RecordTransition(ctx, submitted, store.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "approve", Actor: camat, At: at, TransitionID: "update:a"}, note(9, "x"))
+		require.Equal(t, domain.EINVALID, domain.ErrorCode(err))
+	})
+}
+
+// The mail outbox claims each notification once, after it is old enough.
+func TestOutboxClaims(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
+		for i, id := range []string{"a", "b"} {
+			require.NoError(t, db.InsertNotification(ctx, store.Notification{ID: id, RecipientUsername: "u", Kind: "k", Message: "m", CreatedAt: at.Add(time.Duration(i) * time.Minute)}))
+		}
+		got, err := db.UnmailedNotifications(ctx, at.Add(30*time.Second), 10)
+		require.NoError(t, err)
+		require.Len(t, got, 1, "b is not old enough yet")
+		require.Equal(t, "a", got[0].ID)
+		ok, err := db.ClaimMail(ctx, "a", at)
+		require.NoError(t, err)
+		require.True(t, ok)
+		ok, err = db.ClaimMail(ctx, "a", at)
+		require.NoError(t, err)
+		require.False(t, ok, "claimed once")
+		got, err = db.UnmailedNotifications(ctx, at.Add(time.Hour), 10)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		require.Equal(t, "b", got[0].ID)
+		require.NoError(t, db.ReleaseMail(ctx, "a"))
+		got, err = db.UnmailedNotifications(ctx, at.Add(time.Hour), 10)
+		require.NoError(t, err)
+		require.Len(t, got, 2, "a released for another try")
 	})
 }
