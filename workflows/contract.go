@@ -2,7 +2,7 @@
 // ProposalWorkflow (ID proposal/<id>): every human decision is an Update with
 // a validator, so the API answers synchronously with the new state or with
 // the reason for a refusal; timers carry the cycle's deadlines; every change
-// is projected into the database by an idempotent activity before the Update
+// is projected into the database by an idempotent local activity before the Update
 // returns. This file is the contract the API and the cycle rely on: names,
 // IDs, inputs and results. Workflow code is deterministic and does no I/O.
 package workflows

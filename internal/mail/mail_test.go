@@ -133,7 +133,7 @@ func TestSMTPDeliversToUsersAndRoleHolders(t *testing.T) {
 	require.Contains(t, got[0].data, "\n.titik di awal baris", "a leading dot survives the SMTP transfer")
 	require.Equal(t, []string{"siti@andoolo.desa.id"}, got[1].to)
 
-	// A server that is down is an error, so the Notify activity retries.
+	// A server that is down is an error, so the outbox tries again later.
 	sink.l.Close()
 	require.Error(t, m.Send(ctx, store.Notification{RecipientUsername: "siti", Subject: "x", Message: "y"}))
 }
