@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rencana-id/rencana/internal/config"
@@ -368,6 +369,8 @@ type bench struct {
 	sipd     []string
 	props    []*benchProposal
 	res      *benchResult
+	// unanswered counts the current phase's 503s (phaseStats.Unanswered).
+	unanswered atomic.Int64
 }
 
 func newBench(o benchOptions, stack *benchStack, progress io.Writer) *bench {
@@ -379,6 +382,8 @@ func newBench(o benchOptions, stack *benchStack, progress io.Writer) *bench {
 			Embedded: stack.Embedded, GoMaxProcs: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU()},
 	}
 }
+
+func (b *bench) countUnanswered(string) { b.unanswered.Add(1) }
 
 func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
@@ -679,8 +684,34 @@ func (b *bench) moveCycle(ctx context.Context, id string, cal map[string]string)
 // --- the drive ----------------------------------------------------------------
 
 type proposalAnswer struct {
-	ID    string `json:"id"`
-	Stage string `json:"stage"`
+	ID           string `json:"id"`
+	Stage        string `json:"stage"`
+	Consolidated bool   `json:"consolidated"`
+}
+
+// awaitOutcome does what the API's 503 asks a person to do: the workflow
+// did not answer in time, so the decision may still land; read the
+// proposal until it shows the action's effect (done reports whether it
+// does), for up to two minutes.
+func (b *bench) awaitOutcome(ctx context.Context, token, id string, done func(proposalAnswer) bool) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var out proposalAnswer
+		if _, err := b.api.call(ctx, http.MethodGet, "/api/v1/proposals/"+id, token, nil, nil, &out); err != nil {
+			return err
+		}
+		if done(out) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("proposal %s: no outcome 2 minutes after a 503 (stage %q)", id, out.Stage)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // drive runs the stages over every proposal, in order, and the reads
@@ -780,7 +811,15 @@ func (b *bench) drive(ctx context.Context) error {
 			var out proposalAnswer
 			path := "/api/v1/proposals/" + p.id + "/actions/" + string(s.action)
 			if _, err := b.api.call(ctx, http.MethodPost, path, s.who(p).token, s.body(p), nil, &out); err != nil {
-				return err
+				if statusOf(err) != http.StatusServiceUnavailable {
+					return err
+				}
+				// Timed out, not refused: the latency counted is how long
+				// the person waits until the decision shows.
+				b.countUnanswered(string(s.action))
+				return b.awaitOutcome(ctx, s.who(p).token, p.id, func(a proposalAnswer) bool {
+					return a.Stage == string(s.want) && (s.action != domain.ActionConsolidate || a.Consolidated)
+				})
 			}
 			if out.Stage != string(s.want) {
 				return fmt.Errorf("%s %s answered stage %q, want %q", s.action, p.id, out.Stage, s.want)
@@ -836,6 +875,7 @@ func (b *bench) phase(ctx context.Context, name string, fn func(context.Context,
 	}
 	st := &phaseStats{Name: name}
 	var mu sync.Mutex
+	b.unanswered.Store(0)
 	start := time.Now()
 	err := parallel(ctx, b.o.Concurrency, len(live), func(i int) error {
 		p := live[i]
@@ -856,9 +896,10 @@ func (b *bench) phase(ctx context.Context, name string, fn func(context.Context,
 		return nil
 	})
 	st.WallS = time.Since(start).Seconds()
+	st.Unanswered = int(b.unanswered.Load())
 	st.compute()
 	b.res.Phases = append(b.res.Phases, st)
-	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms", name, st.Count, st.Errors, st.WallS, st.P50, st.P99)
+	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms  (%d answered 503, then landed)", name, st.Count, st.Errors, st.WallS, st.P50, st.P99, st.Unanswered)
 	if err != nil {
 		return err
 	}
@@ -1136,18 +1177,22 @@ func parallel(ctx context.Context, c, n int, fn func(int) error) error {
 
 // phaseStats are the latencies of one action or read, in milliseconds.
 type phaseStats struct {
-	Name   string  `json:"name"`
-	Count  int     `json:"count"`
-	Errors int     `json:"errors"`
-	Items  int     `json:"items,omitempty"` // reads: items on the page
-	WallS  float64 `json:"wall_s"`
-	PerS   float64 `json:"per_s"`
-	P50    float64 `json:"p50_ms"`
-	P95    float64 `json:"p95_ms"`
-	P99    float64 `json:"p99_ms"`
-	Max    float64 `json:"max_ms"`
-	lat    []time.Duration
-	inbox  bool
+	Name   string `json:"name"`
+	Count  int    `json:"count"`
+	Errors int    `json:"errors"`
+	// Unanswered counts 503s: the API stopped waiting for the workflow,
+	// the decision landed later (awaitOutcome). They are in Count, with
+	// the time until the decision showed.
+	Unanswered int     `json:"unanswered,omitempty"`
+	Items      int     `json:"items,omitempty"` // reads: items on the page
+	WallS      float64 `json:"wall_s"`
+	PerS       float64 `json:"per_s"`
+	P50        float64 `json:"p50_ms"`
+	P95        float64 `json:"p95_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+	lat        []time.Duration
+	inbox      bool
 }
 
 func (s *phaseStats) compute() {
@@ -1229,6 +1274,7 @@ func (r *benchResult) finish() {
 		if slices.Contains(transitionActions, p.Name) {
 			t.lat = append(t.lat, p.lat...)
 			t.Errors += p.Errors
+			t.Unanswered += p.Unanswered
 			t.WallS += p.WallS
 		}
 	}
@@ -1300,6 +1346,11 @@ func (r *benchResult) print(w io.Writer, asJSON bool) {
 		row(p)
 	}
 	row(r.Transitions)
+	for _, p := range r.Phases {
+		if p.Unanswered > 0 {
+			fmt.Fprintf(w, "  %s: %d answered 503 (the API stopped waiting for the workflow); counted until the decision showed\n", p.Name, p.Unanswered)
+		}
+	}
 	if r.Bare != nil {
 		row(r.Bare)
 	}
@@ -1403,7 +1454,7 @@ func (r *benchResult) jsonObject() map[string]any {
 	}
 	actions := map[string]any{}
 	for _, p := range r.Phases {
-		actions[p.Name] = map[string]any{"count": p.Count, "errors": p.Errors, "per_s": round(p.PerS, 2),
+		actions[p.Name] = map[string]any{"count": p.Count, "errors": p.Errors, "unanswered": p.Unanswered, "per_s": round(p.PerS, 2),
 			"p50_ms": round(p.P50, 2), "p95_ms": round(p.P95, 2), "p99_ms": round(p.P99, 2), "max_ms": round(p.Max, 2)}
 	}
 	reads := map[string]any{}
@@ -1439,6 +1490,7 @@ func (r *benchResult) jsonObject() map[string]any {
 		"final":                r.Final,
 		"errors":               r.errors(),
 		"transitions":          r.Transitions.Count,
+		"unanswered":           r.Transitions.Unanswered,
 		"recorded_transitions": r.recordedTransitions(),
 		"drive_s":              round(r.DriveS, 2),
 		"setup_s":              round(r.SetupS, 2),

@@ -77,6 +77,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// Human decisions are Updates and creation is Update-with-Start.
 		"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
 		"--dynamic-config-value", "frontend.enableExecuteMultiOperation=true",
+		// One partition per task queue: the dev server has one matching
+		// host and rencana one task queue, and with the default four a
+		// new proposal's first workflow task could wait in a partition
+		// no poller was on. Measured: create (Update-with-Start) p95 at 4
+		// clients fell from 1.9 s to well under the other actions'.
+		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	}
 	if opts.DBFile != "" {
 		// Write-ahead logging: one fsync per commit instead of the rollback
