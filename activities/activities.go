@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -49,9 +50,12 @@ type Store interface {
 // workflows.NewDriver): the cycle's activities and ReserveCeiling fail
 // without it.
 type Activities struct {
-	Store     Store
-	Cycles    CycleStore
-	Workflows Workflows
+	Store Store
+	// cycleTurns serialises this process's Updates to each cycle
+	// (ReserveCeiling), by cycle ID.
+	cycleTurns sync.Map
+	Cycles     CycleStore
+	Workflows  Workflows
 }
 
 // New builds the activities over a store.

@@ -276,6 +276,17 @@ func (a *Activities) ReserveCeiling(ctx context.Context, in CeilingReservation) 
 	if a.Workflows == nil {
 		return ReserveResult{}, errNotWired
 	}
+	// One reservation at a time per cycle from this process. The cycle
+	// takes them one by one anyway, and a burst of concurrent Updates on
+	// one long-history workflow trips a Temporal server bug (1.29:
+	// "premature end of stream" when a worker re-reads a history while a
+	// speculative workflow task is open, temporalio/temporal#7741) that
+	// stalled the cycle for minutes under rencana bench at 16 clients.
+	release, err := a.cycleTurn(ctx, in.CycleID)
+	if err != nil {
+		return ReserveResult{}, err
+	}
+	defer release()
 	info := activity.GetInfo(ctx)
 	updateID := fmt.Sprintf("reserve/%s/%s", info.WorkflowExecution.RunID, info.ActivityID)
 	res, err := a.Workflows.ReserveCeiling(ctx, updateID, in)
@@ -308,4 +319,17 @@ func forEach(ctx context.Context, ids []string, fn func(ctx context.Context, id 
 	}
 	wg.Wait()
 	return errs
+}
+
+// cycleTurn waits for this process's turn to send an Update to the cycle
+// (see ReserveCeiling) and returns the function that ends it.
+func (a *Activities) cycleTurn(ctx context.Context, cycleID string) (func(), error) {
+	v, _ := a.cycleTurns.LoadOrStore(cycleID, make(chan struct{}, 1))
+	turn := v.(chan struct{})
+	select {
+	case turn <- struct{}{}:
+		return func() { <-turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

@@ -899,7 +899,7 @@ func (b *bench) phase(ctx context.Context, name string, fn func(context.Context,
 	st.Unanswered = int(b.unanswered.Load())
 	st.compute()
 	b.res.Phases = append(b.res.Phases, st)
-	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms  (%d answered 503, then landed)", name, st.Count, st.Errors, st.WallS, st.P50, st.P99, st.Unanswered)
+	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms  (%d answered 503)", name, st.Count, st.Errors, st.WallS, st.P50, st.P99, st.Unanswered)
 	if err != nil {
 		return err
 	}
