@@ -97,7 +97,7 @@ type env struct {
 	t      *testing.T
 	ctx    context.Context
 	db     *store.DB
-	authz  *policies.Authorizer
+	authz  *policies.Enforcer
 	srv    *api.Server
 	tokens auth.Tokens
 	tc     client.Client

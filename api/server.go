@@ -31,7 +31,7 @@ import (
 type Deps struct {
 	DB *store.DB
 	// Authz decides every request and manages grants.
-	Authz *policies.Authorizer
+	Authz policies.Authorizer
 	// Temporal runs the proposal workflows; /readyz asks it too.
 	Temporal client.Client
 	// Tokens signs and verifies login tokens; its secret comes from the
@@ -61,7 +61,7 @@ type Deps struct {
 type Server struct {
 	e        *echo.Echo
 	db       *store.DB
-	authz    *policies.Authorizer
+	authz    policies.Authorizer
 	temporal client.Client
 	tokens   auth.Tokens
 	log      *slog.Logger

@@ -30,7 +30,7 @@ type benchFixture struct {
 	tokens map[string]string
 	dir    string
 	db     *store.DB
-	authz  *policies.Authorizer
+	authz  *policies.Enforcer
 }
 
 var (

@@ -93,7 +93,7 @@ func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
 // decided, for the audit. Refused: unknown role, a scope of the wrong level,
 // an empty window (EINVALID); mixing admin with a business role (EINVALID,
 // separation of duties); changing one's own grants (EFORBIDDEN).
-func (a *Authorizer) AddGrant(ctx context.Context, by, username string, g domain.Grant) error {
+func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.Grant) error {
 	g, err := normalizeGrant(by, username, g)
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (a *Authorizer) AddGrant(ctx context.Context, by, username string, g domain
 
 // RemoveGrant takes role within scope away from username, whatever its
 // validity window; ENOTFOUND when the user holds no such grant.
-func (a *Authorizer) RemoveGrant(ctx context.Context, by, username string, role domain.Role, scope string) error {
+func (a *Enforcer) RemoveGrant(ctx context.Context, by, username string, role domain.Role, scope string) error {
 	var v domain.Validation
 	if by == "" {
 		v.Add("changed_by", "Pelaku perubahan wajib diketahui.")
@@ -198,7 +198,7 @@ func (a *Authorizer) RemoveGrant(ctx context.Context, by, username string, role 
 }
 
 // GrantEvents lists the audited grant changes of username, oldest first.
-func (a *Authorizer) GrantEvents(ctx context.Context, username string) ([]GrantEvent, error) {
+func (a *Enforcer) GrantEvents(ctx context.Context, username string) ([]GrantEvent, error) {
 	var rows []grantEventRow
 	if err := a.db.Gorm.WithContext(ctx).Where("username = ?", username).Order("changed_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("policies: read grant events: %w", err)
@@ -244,7 +244,7 @@ func withoutGrant(gs []grantEntry, role domain.Role, scope string) []grantEntry 
 // same change in memory so this process sees it at once. When nobody else
 // changed casbin_rule since the last load, the new revision is adopted and
 // the poller does not reload for our own change.
-func (a *Authorizer) change(ctx context.Context, write func(tx *gorm.DB) error, apply func(st *state)) error {
+func (a *Enforcer) change(ctx context.Context, write func(tx *gorm.DB) error, apply func(st *state)) error {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
 	var before, after int64

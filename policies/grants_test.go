@@ -150,7 +150,7 @@ func TestReloadAcrossInstances(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(a2.Close)
 
-		approve := func(a *Authorizer) bool {
+		approve := func(a *Enforcer) bool {
 			d, err := a.CanStage(ctx, "sari", domain.StageKabKotaReview, domain.ActionApprove, "74.05.03", time.Time{})
 			require.NoError(t, err)
 			return d.Allowed

@@ -77,9 +77,32 @@ func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll
 // WithLogger sets where reload failures are reported.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
-// Authorizer answers authorization questions for the API and the workflows.
+// Authorizer is what the API asks of authorization: decisions, the
+// regions a user may see, and the grants it administers. Enforcer, over
+// Casbin, is the implementation.
+type Authorizer interface {
+	// Decide answers one request: may this user do this action on this
+	// object in this region now, and under which grant.
+	Decide(ctx context.Context, req Request) (Decision, error)
+	// CanStage is Decide for a workflow action on a proposal in a stage.
+	CanStage(ctx context.Context, username string, stage domain.Stage, action domain.Action, region string, at time.Time) (Decision, error)
+	// VisibleScopes are the region scopes whose proposals the user may
+	// read at `at` (the SQL filter of lists and details).
+	VisibleScopes(ctx context.Context, username string, at time.Time) ([]string, error)
+	Grants(ctx context.Context, username string) ([]domain.Grant, error)
+	ActiveGrants(ctx context.Context, username string, at time.Time) ([]domain.Grant, error)
+	// AddGrant and RemoveGrant change a user's grants and audit the
+	// change (who, when, what) in the same transaction.
+	AddGrant(ctx context.Context, by, username string, g domain.Grant) error
+	RemoveGrant(ctx context.Context, by, username string, role domain.Role, scope string) error
+	GrantEvents(ctx context.Context, username string) ([]GrantEvent, error)
+}
+
+var _ Authorizer = (*Enforcer)(nil)
+
+// Enforcer is the Authorizer over Casbin, for the API and the workflows.
 // It is safe for concurrent use; decisions never touch the database.
-type Authorizer struct {
+type Enforcer struct {
 	db      *store.DB
 	adapter *gormadapter.Adapter
 	log     *slog.Logger
@@ -98,7 +121,7 @@ type Authorizer struct {
 // New seeds the default policy into casbin_rule (idempotent), loads policy
 // and grants, and starts polling for changes made by other processes. Call
 // Close when done.
-func New(ctx context.Context, db *store.DB, opts ...Option) (*Authorizer, error) {
+func New(ctx context.Context, db *store.DB, opts ...Option) (*Enforcer, error) {
 	o := options{poll: DefaultPollInterval, log: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
@@ -116,7 +139,7 @@ func New(ctx context.Context, db *store.DB, opts ...Option) (*Authorizer, error)
 	if err != nil {
 		return nil, fmt.Errorf("policies: gorm adapter: %w", err)
 	}
-	a := &Authorizer{db: db, adapter: adapter, log: o.log, done: make(chan struct{})}
+	a := &Enforcer{db: db, adapter: adapter, log: o.log, done: make(chan struct{})}
 	if err := a.seed(ctx, rules); err != nil {
 		return nil, err
 	}
@@ -135,7 +158,7 @@ func New(ctx context.Context, db *store.DB, opts ...Option) (*Authorizer, error)
 
 // Close stops the background polling; decisions keep working on the last
 // loaded view. It is safe to call more than once.
-func (a *Authorizer) Close() {
+func (a *Enforcer) Close() {
 	a.closeOnce.Do(func() {
 		a.cancel()
 		<-a.done
@@ -144,7 +167,7 @@ func (a *Authorizer) Close() {
 
 // seed makes the `p` lines of casbin_rule equal the default policy without
 // touching `g` lines; it writes nothing when they already are.
-func (a *Authorizer) seed(ctx context.Context, rules [][]string) error {
+func (a *Enforcer) seed(ctx context.Context, rules [][]string) error {
 	want := make(map[[4]string]bool, len(rules))
 	for _, r := range rules {
 		want[[4]string{r[0], r[1], r[2], r[3]}] = true
@@ -208,7 +231,7 @@ func (a *Authorizer) seed(ctx context.Context, rules [][]string) error {
 // Reload reads policy and grants from the database and replaces the
 // in-memory view; the poller calls it, and callers that changed casbin_rule
 // behind the Authorizer's back may too.
-func (a *Authorizer) Reload(ctx context.Context) error {
+func (a *Enforcer) Reload(ctx context.Context) error {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
 	st, err := a.load(ctx)
@@ -223,7 +246,7 @@ func (a *Authorizer) Reload(ctx context.Context) error {
 
 // load builds a fresh state. The revision is read first: a change committed
 // while loading makes the next poll reload again, never the reverse.
-func (a *Authorizer) load(ctx context.Context) (*state, error) {
+func (a *Enforcer) load(ctx context.Context) (*state, error) {
 	rev, err := readRevision(a.db.Gorm.WithContext(ctx))
 	if err != nil {
 		return nil, err
@@ -249,7 +272,7 @@ func (a *Authorizer) load(ctx context.Context) (*state, error) {
 	return st, nil
 }
 
-func (a *Authorizer) loadGrants(ctx context.Context) (map[string][]grantEntry, error) {
+func (a *Enforcer) loadGrants(ctx context.Context) (map[string][]grantEntry, error) {
 	rows, err := a.db.Gorm.WithContext(ctx).Raw(
 		"SELECT v0, v1, v2, v3, v4 FROM casbin_rule WHERE ptype = 'g'").Rows()
 	if err != nil {
@@ -287,7 +310,7 @@ func readRevision(tx *gorm.DB) (int64, error) {
 	return rev, nil
 }
 
-func (a *Authorizer) poll(ctx context.Context, every time.Duration) {
+func (a *Enforcer) poll(ctx context.Context, every time.Duration) {
 	defer close(a.done)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -303,7 +326,7 @@ func (a *Authorizer) poll(ctx context.Context, every time.Duration) {
 	}
 }
 
-func (a *Authorizer) pollOnce(ctx context.Context, every time.Duration) error {
+func (a *Enforcer) pollOnce(ctx context.Context, every time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, every+30*time.Second)
 	defer cancel()
 	rev, err := readRevision(a.db.Gorm.WithContext(ctx))
@@ -320,7 +343,7 @@ func (a *Authorizer) pollOnce(ctx context.Context, every time.Duration) error {
 }
 
 // now turns a request time into unix seconds, zero meaning the present.
-func (a *Authorizer) now(at time.Time) int64 {
+func (a *Enforcer) now(at time.Time) int64 {
 	if at.IsZero() {
 		return time.Now().Unix()
 	}
@@ -330,7 +353,7 @@ func (a *Authorizer) now(at time.Time) int64 {
 // Decide answers one authorization request with the role and scope it was
 // allowed through. A denial is Decision{Allowed: false} with a nil error;
 // an error means the request itself was malformed.
-func (a *Authorizer) Decide(_ context.Context, req Request) (Decision, error) {
+func (a *Enforcer) Decide(_ context.Context, req Request) (Decision, error) {
 	if req.Region == "" {
 		return Decision{}, errors.New("policies: request without region")
 	}
@@ -346,7 +369,7 @@ func (a *Authorizer) Decide(_ context.Context, req Request) (Decision, error) {
 
 // CanStage decides a proposal action in a stage for a proposal of region: the
 // call the workflow Update handlers and the API's action endpoint make.
-func (a *Authorizer) CanStage(ctx context.Context, username string, stage domain.Stage, action domain.Action, region string, at time.Time) (Decision, error) {
+func (a *Enforcer) CanStage(ctx context.Context, username string, stage domain.Stage, action domain.Action, region string, at time.Time) (Decision, error) {
 	return a.Decide(ctx, Request{Username: username, Object: StageObject(stage), Action: string(action), Region: region, At: at})
 }
 
@@ -354,7 +377,7 @@ func (a *Authorizer) CanStage(ctx context.Context, username string, stage domain
 // of region in stage, in domain.Actions order: the proposal's
 // "allowed_actions" and the task inbox. Stage and ownership rules (creator,
 // separation of duties, deadlines) are the workflow's to add.
-func (a *Authorizer) AllowedActions(ctx context.Context, username string, stage domain.Stage, region string, at time.Time) ([]domain.Action, error) {
+func (a *Enforcer) AllowedActions(ctx context.Context, username string, stage domain.Stage, region string, at time.Time) ([]domain.Action, error) {
 	if region == "" {
 		return nil, errors.New("policies: request without region")
 	}
@@ -373,7 +396,7 @@ func (a *Authorizer) AllowedActions(ctx context.Context, username string, stage 
 
 // Grants lists every grant of username, active or not, as the last load and
 // local changes know them: the admin screens and /me.
-func (a *Authorizer) Grants(_ context.Context, username string) ([]domain.Grant, error) {
+func (a *Enforcer) Grants(_ context.Context, username string) ([]domain.Grant, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	gs := a.st.grants[username]
@@ -386,7 +409,7 @@ func (a *Authorizer) Grants(_ context.Context, username string) ([]domain.Grant,
 
 // ActiveGrants lists the grants of username in force at at (zero: now): what
 // the login response shows and what decisions use.
-func (a *Authorizer) ActiveGrants(_ context.Context, username string, at time.Time) ([]domain.Grant, error) {
+func (a *Enforcer) ActiveGrants(_ context.Context, username string, at time.Time) ([]domain.Grant, error) {
 	sec := a.now(at)
 	a.mu.RLock()
 	defer a.mu.RUnlock()
@@ -403,7 +426,7 @@ func (a *Authorizer) ActiveGrants(_ context.Context, username string, at time.Ti
 // the API filters its SQL with them (region_code = s OR LIKE s || '.%', or no
 // filter for "*"). Scopes covered by another are dropped; the result is
 // sorted and empty, not nil, when the user may read nothing.
-func (a *Authorizer) VisibleScopes(_ context.Context, username string, at time.Time) ([]string, error) {
+func (a *Enforcer) VisibleScopes(_ context.Context, username string, at time.Time) ([]string, error) {
 	sec := a.now(at)
 	var scopes []string
 	a.mu.RLock()
@@ -434,7 +457,7 @@ func (a *Authorizer) VisibleScopes(_ context.Context, username string, at time.T
 // (PostgreSQL; SQLite transactions already hold the write lock), so no other
 // writer can slip a change in between and the revision after tx is exactly
 // "before + ours".
-func (a *Authorizer) lockRevision(tx *gorm.DB) (int64, error) {
+func (a *Enforcer) lockRevision(tx *gorm.DB) (int64, error) {
 	var rev int64
 	q := tx.Table("policy_revision").Select("revision").Where("id = ?", 1)
 	if a.db.Dialect == store.Postgres {
@@ -449,7 +472,7 @@ func (a *Authorizer) lockRevision(tx *gorm.DB) (int64, error) {
 // Holders lists the users who hold role, in force at at (zero: now), with a
 // scope that covers region: the people a notification "to the reviewers of
 // 74.05" reaches. Sorted, so mail goes out in a stable order.
-func (a *Authorizer) Holders(_ context.Context, role domain.Role, region string, at time.Time) ([]string, error) {
+func (a *Enforcer) Holders(_ context.Context, role domain.Role, region string, at time.Time) ([]string, error) {
 	sec := a.now(at)
 	var out []string
 	a.mu.RLock()

@@ -58,7 +58,7 @@ func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger)
 }
 
 // newAPI wires the HTTP server.
-func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Authorizer, tc client.Client, log *slog.Logger) *api.Server {
+func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enforcer, tc client.Client, log *slog.Logger) *api.Server {
 	return api.New(api.Deps{
 		DB:       db,
 		Authz:    authz,

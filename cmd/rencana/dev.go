@@ -140,7 +140,7 @@ func demoCycleOpener(tc client.Client, db *store.DB) demo.CycleOpener {
 	}
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Authorizer, open demo.CycleOpener, log *slog.Logger) (devCredentials, error) {
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, log *slog.Logger) (devCredentials, error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
 	creds := readCredentials(path)
 	if cfg.AdminPassword != "" {
