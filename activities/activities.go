@@ -51,7 +51,7 @@ type Store interface {
 // without it.
 type Activities struct {
 	Store Store
-	// cycleTurns serialises this process's Updates to each cycle
+	// cycleTurns limits this process's concurrent Updates to each cycle
 	// (ReserveCeiling), by cycle ID.
 	cycleTurns sync.Map
 	Cycles     CycleStore
