@@ -356,19 +356,8 @@ const versionCeilingReserve = "ceiling-reserve"
 // counted until the proposal is consolidated again, which errs on the side
 // of the ceiling.
 func (w *proposalWorkflow) reserveCeiling(ctx workflow.Context, next Proposal) error {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		// Unlimited attempts, as for record: an outage delays the answer.
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second},
-	})
 	r := activities.CeilingReservation{CycleID: next.CycleID, ProposalID: next.ID, RegionCode: next.RegionCode, AmountIDR: next.ConsolidatedAmountIDR}
-	var err error
-	if w.localProjection(ctx) {
-		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
-		err = workflow.ExecuteLocalActivity(lctx, activityReserveCeiling, r).Get(ctx, nil)
-	} else {
-		err = workflow.ExecuteActivity(actx, acts.ReserveCeiling, r).Get(ctx, nil)
-	}
+	err := w.execute(ctx, activityReserveCeiling, r).Get(ctx, nil)
 	if err == nil {
 		return nil
 	}
@@ -447,11 +436,9 @@ func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor dom
 			}
 			w.st.Pending = w.st.Pending[:mark]
 		}
-		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
-		err = workflow.ExecuteLocalActivity(lctx, activityRecordTransition, in).Get(ctx, nil)
+		err = w.execute(ctx, activityRecordTransition, in).Get(ctx, nil)
 	} else {
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
-		err = workflow.ExecuteActivity(actx, acts.RecordTransition, activities.RecordTransitionInput{Proposal: next, Event: ev}).Get(ctx, nil)
+		err = w.execute(ctx, activityRecordTransition, activities.RecordTransitionInput{Proposal: next, Event: ev}).Get(ctx, nil)
 		if err == nil && notices != nil {
 			notices()
 		}
@@ -465,7 +452,20 @@ func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor dom
 	return nil
 }
 
-// Local activities are called by their registered names.
+// execute runs a projection activity (RecordTransition, ReserveCeiling)
+// with unlimited attempts: a database or cycle outage delays the answer,
+// it does not lose the decision. It is a local activity in workflows of
+// versionLocalProjection, an activity of its own in those before.
+func (w *proposalWorkflow) execute(ctx workflow.Context, name string, in any) workflow.Future {
+	if w.localProjection(ctx) {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
+		return workflow.ExecuteLocalActivity(lctx, name, in)
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
+	return workflow.ExecuteActivity(actx, name, in)
+}
+
+// Activities are called by their registered names.
 const (
 	activityRecordTransition = "RecordTransition"
 	activityNotify           = "Notify"
@@ -508,7 +508,6 @@ func (w *proposalWorkflow) noticeCreator(ctx workflow.Context, actor domain.Acto
 func (w *proposalWorkflow) notify(ctx workflow.Context, kind, username string, role domain.Role, scope, subject, msg string) {
 	p := w.st.Proposal
 	w.st.Pending = append(w.st.Pending, activities.NotifyInput{
-		Subject: "[rencana] " + subject,
 		Notification: activities.Notification{
 			ID: fmt.Sprintf("%s/%d/%s", p.ID, w.st.Seq, kind), RecipientUsername: username, RecipientRole: role,
 			RecipientScope: scope, ProposalID: p.ID, Kind: kind, Message: msg, CreatedAt: workflow.Now(ctx),
@@ -539,7 +538,7 @@ func (w *proposalWorkflow) notifier(ctx workflow.Context) {
 		if w.localProjection(ctx) {
 			f = workflow.ExecuteLocalActivity(lctx, activityNotify, n)
 		} else {
-			f = workflow.ExecuteActivity(nctx, acts.Notify, n)
+			f = workflow.ExecuteActivity(nctx, activityNotify, n)
 		}
 		if err := f.Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Error("notification dropped", "id", n.Notification.ID, "error", err)

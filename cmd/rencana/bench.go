@@ -383,8 +383,6 @@ func newBench(o benchOptions, stack *benchStack, progress io.Writer) *bench {
 	}
 }
 
-func (b *bench) countUnanswered(string) { b.unanswered.Add(1) }
-
 func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.progress, "bench: "+format+"\n", args...)
 }
@@ -816,7 +814,7 @@ func (b *bench) drive(ctx context.Context) error {
 				}
 				// Timed out, not refused: the latency counted is how long
 				// the person waits until the decision shows.
-				b.countUnanswered(string(s.action))
+				b.unanswered.Add(1)
 				return b.awaitOutcome(ctx, s.who(p).token, p.id, func(a proposalAnswer) bool {
 					return a.Stage == string(s.want) && (s.action != domain.ActionConsolidate || a.Consolidated)
 				})
