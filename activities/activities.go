@@ -31,6 +31,9 @@ type ProposalEvent = store.ProposalEvent
 // Notification is an in-app message to a user or to a role within a scope.
 type Notification = store.Notification
 
+// Reservation is a consolidated amount counted against a ceiling.
+type Reservation = store.Reservation
+
 // Store is what the activities need from the database; *store.DB implements
 // it, tests may use a fake.
 type Store interface {
@@ -38,6 +41,10 @@ type Store interface {
 	// the transition's notifications in one transaction, idempotent on
 	// (proposal_id, seq).
 	RecordTransition(ctx context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error)
+	// RecordConsolidation is RecordTransition that first checks and
+	// reserves a consolidated amount against its ceiling, in the same
+	// transaction; a refusal is a *domain.Error and writes nothing.
+	RecordConsolidation(ctx context.Context, r store.Reservation, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error)
 	// InsertNotification stores a notification, idempotent on its ID.
 	InsertNotification(ctx context.Context, n store.Notification) error
 }
@@ -75,6 +82,9 @@ type RecordTransitionInput struct {
 	// Notifications are the in-app notifications the transition sends,
 	// stored in the same transaction (the mail outbox sends them on).
 	Notifications []Notification `json:"notifications,omitempty"`
+	// Reservation, on a consolidate, is checked against the ceiling and
+	// reserved in the same transaction (Store.RecordConsolidation).
+	Reservation *Reservation `json:"reservation,omitempty"`
 }
 
 // RecordTransitionResult says whether this call wrote the event; false means
@@ -85,7 +95,15 @@ type RecordTransitionResult struct {
 
 // RecordTransition projects one transition into the database.
 func (a *Activities) RecordTransition(ctx context.Context, in RecordTransitionInput) (RecordTransitionResult, error) {
-	recorded, err := a.Store.RecordTransition(ctx, in.Proposal, in.Event, in.Notifications...)
+	var (
+		recorded bool
+		err      error
+	)
+	if in.Reservation != nil {
+		recorded, err = a.Store.RecordConsolidation(ctx, *in.Reservation, in.Proposal, in.Event, in.Notifications...)
+	} else {
+		recorded, err = a.Store.RecordTransition(ctx, in.Proposal, in.Event, in.Notifications...)
+	}
 	if err != nil {
 		return RecordTransitionResult{}, classify(fmt.Errorf("record transition %s#%d: %w", in.Event.ProposalID, in.Event.Seq, err))
 	}

@@ -23,9 +23,17 @@ var _ activities.Store = (*store.DB)(nil)
 type stubStore struct {
 	recordErr, notifyErr error
 	notes                []store.Notification
+	reserved             []store.Reservation
 }
 
 func (s *stubStore) RecordTransition(context.Context, store.Proposal, store.ProposalEvent, ...store.Notification) (bool, error) {
+	return s.recordErr == nil, s.recordErr
+}
+
+func (s *stubStore) RecordConsolidation(_ context.Context, r store.Reservation, _ store.Proposal, _ store.ProposalEvent, _ ...store.Notification) (bool, error) {
+	if s.recordErr == nil {
+		s.reserved = append(s.reserved, r)
+	}
 	return s.recordErr == nil, s.recordErr
 }
 

@@ -19,20 +19,22 @@ import (
 // timers. It continues as new with its whole state when Temporal suggests
 // it.
 //
-// Ceilings are enforced here because this is the one place every
-// consolidate of the cycle passes through one at a time: a proposal's
-// consolidate Update, before it records anything, asks its cycle through
-// the ReserveCeiling activity to run the reserve Update, whose validator
-// compares the new amount plus what the other proposals of the kab/kota
-// already reserved with the ceiling. Workflow code runs one coroutine at a
-// time and reserve's handler does not block, so two proposals consolidating
-// at the same moment are judged one after the other against each other's
-// reservations: no check-then-act race, as there would be if the API or
-// the proposal compared against the database. A proposal's reservation is
-// replaced when it is consolidated again, so adjusting an amount
-// downwards always fits. Consumption counts every consolidated proposal of
-// the cycle, whatever happened to it later. A refused reservation is a
-// refused consolidate, with the figures in its message.
+// Ceilings are set here and enforced in the database: a proposal's
+// consolidate checks and reserves its amount in the transaction that
+// records it, under a lock on the cycle's row, and a ceiling change is
+// refused there when it falls below what is reserved
+// (store.RecordConsolidation, store.RecordCycle). Two proposals
+// consolidating at the same moment are thus judged one after the other.
+// A proposal's reservation is replaced when it is consolidated again, so
+// adjusting an amount downwards always fits; consumption counts every
+// consolidated proposal of the cycle, whatever happened to it later. A
+// refused reservation is a refused consolidate, with the figures in its
+// message.
+//
+// Proposals whose consolidate was recorded before (ceilingWithCycle in
+// proposal.go) reserved with this workflow instead, through its reserve
+// Update; it is kept for them, and its validator still judges a ceiling
+// change against those reservations as well.
 //
 // Determinism: like ProposalWorkflow, changes to what this code does with
 // an existing history must be wrapped in workflow.GetVersion; TestReplay

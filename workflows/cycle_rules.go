@@ -129,8 +129,8 @@ func checkCeilingList(v *domain.Validation, st *CycleState, ceilings []domain.Ce
 		if c.AmountIDR <= 0 {
 			v.Add(field+".amount_idr", "Pagu indikatif harus lebih dari 0 rupiah; hapus barisnya bila tanpa pagu.")
 		} else if used := consumed(st, c.RegionCode, ""); c.AmountIDR < used {
-			v.Add(field+".amount_idr", "Pagu indikatif %s (%s) lebih kecil dari pagu konsolidasi yang sudah terpakai (%s).",
-				c.RegionCode, domain.FormatRupiah(c.AmountIDR), domain.FormatRupiah(used))
+			fe := domain.CeilingBelowUse(field+".amount_idr", c.RegionCode, c.AmountIDR, used)
+			v.Add(fe.Field, "%s", fe.Message)
 		}
 	}
 }
@@ -212,7 +212,7 @@ func checkAttendance(st *CycleState, req RecordAttendanceRequest, now time.Time,
 
 // ceilingRegion is the unit a proposal's consolidated amount counts
 // against: its kab/kota, or the province for a provincial proposal.
-func ceilingRegion(regionCode string) string { return kabKotaOf(regionCode) }
+func ceilingRegion(regionCode string) string { return domain.RegionKabKota(regionCode) }
 
 // ceilingOf returns the ceiling set for region, if any.
 func ceilingOf(st *CycleState, region string) (int64, bool) {
@@ -260,10 +260,7 @@ func checkReserve(st *CycleState, r CeilingReservation, locking bool) *domain.Er
 	if used+r.AmountIDR <= ceiling {
 		return nil
 	}
-	remaining := ceiling - used
-	msg := fmt.Sprintf("Pagu konsolidasi %s melebihi pagu indikatif %s: pagu %s, sudah terpakai %s, sisa %s.",
-		domain.FormatRupiah(r.AmountIDR), region, domain.FormatRupiah(ceiling), domain.FormatRupiah(used), domain.FormatRupiah(remaining))
-	return &domain.Error{Code: domain.EINVALID, Message: msg, Fields: []domain.FieldError{{Field: "consolidated_amount_idr", Message: msg}}}
+	return domain.CeilingExceeded(r.AmountIDR, region, ceiling, used)
 }
 
 // applyReserve records r in st and answers with the figures after it.

@@ -68,10 +68,40 @@ type fakeStore struct {
 	seqs   map[string]int64
 	events []store.ProposalEvent
 	notes  []store.Notification
+	// reserved is the last reservation of each proposal, ceilings the
+	// ceiling of each cycle/region, judged as store.RecordConsolidation
+	// does (which the integration tests run).
+	reserved map[string]store.Reservation
+	ceilings map[string]int64
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{rows: map[string]store.Proposal{}, seqs: map[string]int64{}}
+	return &fakeStore{rows: map[string]store.Proposal{}, seqs: map[string]int64{}, reserved: map[string]store.Reservation{}, ceilings: map[string]int64{}}
+}
+
+func (f *fakeStore) setCeiling(cycleID, region string, amount int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ceilings[cycleID+"/"+region] = amount
+}
+
+func (f *fakeStore) RecordConsolidation(ctx context.Context, r store.Reservation, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error) {
+	f.mu.Lock()
+	if ceiling, ok := f.ceilings[r.CycleID+"/"+r.RegionCode]; ok {
+		var used int64
+		for id, o := range f.reserved {
+			if id != r.ProposalID && o.CycleID == r.CycleID && o.RegionCode == r.RegionCode {
+				used += o.AmountIDR
+			}
+		}
+		if used+r.AmountIDR > ceiling {
+			f.mu.Unlock()
+			return false, domain.CeilingExceeded(r.AmountIDR, r.RegionCode, ceiling, used)
+		}
+	}
+	f.reserved[r.ProposalID] = r
+	f.mu.Unlock()
+	return f.RecordTransition(ctx, p, ev, notes...)
 }
 
 func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error) {

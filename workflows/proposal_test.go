@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
@@ -497,12 +498,13 @@ func TestConcurrentDuplicateActionAcceptedOnce(t *testing.T) {
 	require.Equal(t, []string{"create", "submit", "approve"}, h.store.actions())
 }
 
-// TestConsolidateReservesWithinCeiling: consolidate asks the cycle to
-// reserve the amount first; over the kab/kota's ceiling it is refused with
-// the figures and leaves no trace, and a smaller amount then goes through.
+// TestConsolidateReservesWithinCeiling: consolidate reserves its amount
+// against the kab/kota's ceiling in the transaction that records it; over
+// the ceiling it is refused with the figures and leaves no trace, and a
+// smaller amount then goes through.
 func TestConsolidateReservesWithinCeiling(t *testing.T) {
 	h := newHarness(t)
-	h.cycles.setCeilings("74-2027", domain.Ceiling{RegionCode: "74.05", AmountIDR: 90_000_000})
+	h.store.setCeiling("74-2027", "74.05", 90_000_000)
 	pre := h.reach(domain.StageConsolidation)
 	over := h.do(tConsolidate, domain.ActionConsolidate, consolidateReq) // 100.000.000
 	fitting := consolidateReq
@@ -513,7 +515,7 @@ func TestConsolidateReservesWithinCeiling(t *testing.T) {
 	h.env.ExecuteWorkflow(ProposalWorkflowName, testInput())
 	ok(t, append(pre, fits, lock)...)
 
-	require.True(t, over.accepted, "the ceiling is judged by the cycle, after the validator")
+	require.True(t, over.accepted, "the ceiling is judged by the projection, after the validator")
 	require.Equal(t, domain.EINVALID, over.code(), "%v", over.err)
 	require.Equal(t, []string{"consolidated_amount_idr"}, over.fields())
 	msg := AsDomainError(over.err).Error()
@@ -522,15 +524,14 @@ func TestConsolidateReservesWithinCeiling(t *testing.T) {
 	}
 	require.Equal(t, int64(90_000_000), fits.result.ConsolidatedAmountIDR)
 	require.Equal(t, []string{"create", "submit", "approve", "accept", "consolidate", "lock"}, h.store.actions(), "the refused consolidate recorded nothing")
-	require.Equal(t, []CeilingReservation{
-		{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05.03", AmountIDR: 100_000_000},
-		{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05.03", AmountIDR: 90_000_000},
-	}, h.cycles.calls)
+	require.Equal(t, activities.Reservation{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05", AmountIDR: 90_000_000},
+		h.store.reserved[testProposal])
+	require.Empty(t, h.cycles.calls, "the cycle's workflow is not asked")
 }
 
-// A cycle without a workflow (written directly, as old demo data was) has
-// no ceilings: consolidate is not limited.
-func TestConsolidateWithoutCycleWorkflow(t *testing.T) {
+// Without a ceiling for its kab/kota, a consolidate is not limited, and
+// its amount is still reserved (a ceiling set later must not fall below it).
+func TestConsolidateWithoutCeiling(t *testing.T) {
 	h := newHarness(t)
 	pre := h.reach(domain.StageConsolidation)
 	cons := h.do(tConsolidate, domain.ActionConsolidate, consolidateReq)
@@ -538,5 +539,5 @@ func TestConsolidateWithoutCycleWorkflow(t *testing.T) {
 	h.env.ExecuteWorkflow(ProposalWorkflowName, testInput())
 	ok(t, append(pre, cons)...)
 	require.True(t, cons.result.Consolidated)
-	require.Len(t, h.cycles.calls, 1, "it asked")
+	require.Equal(t, int64(100_000_000), h.store.reserved[testProposal].AmountIDR)
 }

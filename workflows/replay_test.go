@@ -18,8 +18,11 @@ import (
 // code: a change that is not deterministic for running proposals or cycles
 // (one not wrapped in workflow.GetVersion) fails here. The files come from
 // the integration tests, run with -update-histories: lifecycle.json,
-// restart.json and consolidate_reserve.json project by local activity;
-// *_activity_projection.json are the same runs from before, with
+// restart.json and consolidate_reserve.json project by local activity and
+// reserve the ceiling in the projection's transaction; *_ceiling_cycle.json
+// (and cycle_reserve_updates.json) are the same runs from before, when a
+// consolidate reserved through the cycle's workflow;
+// *_activity_projection.json are older, with
 // RecordTransition and Notify as activities of their own (they replay
 // through versionLocalProjection's default branch); *_signal_calendar.json
 // are older still, the calendar moved by signal and before the ceiling

@@ -287,13 +287,7 @@ func applyPatch(p Proposal, d DraftPatch) Proposal {
 }
 
 // kabKotaOf is the kab/kota whose dinas reviews a proposal for region code.
-func kabKotaOf(code string) string {
-	parts := strings.SplitN(code, ".", 3)
-	if len(parts) >= 2 {
-		return parts[0] + "." + parts[1]
-	}
-	return code
-}
+func kabKotaOf(code string) string { return domain.RegionKabKota(code) }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 

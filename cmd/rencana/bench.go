@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
 	"github.com/rencana-id/rencana/internal/domain"
@@ -366,9 +367,12 @@ type bench struct {
 	admin    string // admin's token
 	users    map[string]*benchUser
 	cycles   map[string]string // province → cycle id
-	sipd     []string
-	props    []*benchProposal
-	res      *benchResult
+	// kabkota are each province's kab/kota: every one gets a ceiling, so
+	// each consolidate is checked against one as in a real cycle.
+	kabkota map[string][]string
+	sipd    []string
+	props   []*benchProposal
+	res     *benchResult
 	// unanswered counts the current phase's 503s (phaseStats.Unanswered).
 	unanswered atomic.Int64
 }
@@ -377,7 +381,7 @@ func newBench(o benchOptions, stack *benchStack, progress io.Writer) *bench {
 	run := strings.ToLower(demo.GeneratePassword()[:6])
 	return &bench{
 		o: o, stack: stack, api: newAPIClient(stack.BaseURL, o.Concurrency), progress: progress,
-		runID: run, password: demo.GeneratePassword(), users: map[string]*benchUser{}, cycles: map[string]string{},
+		runID: run, password: demo.GeneratePassword(), users: map[string]*benchUser{}, cycles: map[string]string{}, kabkota: map[string][]string{},
 		res: &benchResult{Proposals: o.Proposals, Concurrency: o.Concurrency, Provinces: o.Provinces, Stack: stack.Describe,
 			Embedded: stack.Embedded, GoMaxProcs: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU()},
 	}
@@ -457,6 +461,7 @@ func (b *bench) setup(ctx context.Context, now time.Time) error {
 		}
 		var lists [][]regionItem
 		for _, k := range kk.Items {
+			b.kabkota[prov] = append(b.kabkota[prov], k.Code)
 			var kec struct{ Items []regionItem }
 			if _, err := b.api.call(ctx, http.MethodGet, "/api/v1/regions?parent="+url.QueryEscape(k.Code), b.admin, nil, nil, &kec); err != nil {
 				return err
@@ -628,7 +633,13 @@ type cycleView struct {
 func (b *bench) openCycle(ctx context.Context, prov string, cal map[string]string) (string, error) {
 	kadis := b.user(domain.RoleKadisProvinsi, prov)
 	var cy cycleView
-	body := map[string]any{"province_code": prov, "fiscal_year": b.fy, "calendar": cal}
+	// Ceilings far above what the bench's proposals ask (at most Rp 122.5
+	// million each): none is refused, every one is checked.
+	ceilings := []map[string]any{}
+	for _, k := range b.kabkota[prov] {
+		ceilings = append(ceilings, map[string]any{"region_code": k, "amount_idr": api.MaxAmountIDR})
+	}
+	body := map[string]any{"province_code": prov, "fiscal_year": b.fy, "calendar": cal, "ceilings": ceilings}
 	_, err := b.api.call(ctx, http.MethodPost, "/api/v1/cycles", kadis.token, body, nil, &cy)
 	if err == nil {
 		return cy.ID, nil
@@ -874,7 +885,7 @@ func (b *bench) phase(ctx context.Context, name string, fn func(context.Context,
 	st := &phaseStats{Name: name}
 	var mu sync.Mutex
 	b.unanswered.Store(0)
-	start := time.Now()
+	start, cpu0 := time.Now(), sampleCPU()
 	err := parallel(ctx, b.o.Concurrency, len(live), func(i int) error {
 		p := live[i]
 		t0 := time.Now()
@@ -896,8 +907,9 @@ func (b *bench) phase(ctx context.Context, name string, fn func(context.Context,
 	st.WallS = time.Since(start).Seconds()
 	st.Unanswered = int(b.unanswered.Load())
 	st.compute()
+	st.CPUms = b.cpuPer(cpu0, st.Count)
 	b.res.Phases = append(b.res.Phases, st)
-	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms  (%d answered 503)", name, st.Count, st.Errors, st.WallS, st.P50, st.P99, st.Unanswered)
+	b.logf("%-11s %5d ok %4d failed in %6.1fs  p50 %6.1f ms  p99 %6.1f ms  (%d answered 503)%s", name, st.Count, st.Errors, st.WallS, st.P50, st.P99, st.Unanswered, st.cpuText())
 	if err != nil {
 		return err
 	}
@@ -1109,6 +1121,7 @@ func (b *bench) measureBare(ctx context.Context) {
 			count = min(n, 2000)
 		}
 		b.logf("timing %d × %s at concurrency %d", count, name, b.o.Concurrency)
+		cpu0 := sampleCPU()
 		lat, errs, wall, err := measureBareUpdates(ctx, b.stack.Temporal, b.runID, count, b.o.Concurrency, k)
 		if err != nil {
 			b.logf("%s failed: %v", name, err)
@@ -1120,7 +1133,8 @@ func (b *bench) measureBare(ctx context.Context) {
 		}
 		st := &phaseStats{Name: name, lat: lat, Errors: errs, WallS: wall.Seconds()}
 		st.compute()
-		b.logf("%s: %d in %.1fs, p50 %.1f ms, p99 %.1f ms", name, st.Count, st.WallS, st.P50, st.P99)
+		st.CPUms = b.cpuPer(cpu0, st.Count)
+		b.logf("%s: %d in %.1fs, p50 %.1f ms, p99 %.1f ms%s", name, st.Count, st.WallS, st.P50, st.P99, st.cpuText())
 		switch k {
 		case bareUpdate:
 			b.res.Bare = st
@@ -1189,8 +1203,28 @@ type phaseStats struct {
 	P95        float64 `json:"p95_ms"`
 	P99        float64 `json:"p99_ms"`
 	Max        float64 `json:"max_ms"`
-	lat        []time.Duration
-	inbox      bool
+	// CPUms is the CPU time per request, in milliseconds, of this process
+	// and of the Temporal dev server (embedded stack only).
+	CPUms *[2]float64 `json:"cpu_ms_per_request,omitempty"`
+	lat   []time.Duration
+	inbox bool
+}
+
+// cpuPer is the CPU time this process and the Temporal dev server used
+// since c0, per request of n; nil unless the stack is embedded.
+func (b *bench) cpuPer(c0 cpuSample, n int) *[2]float64 {
+	if !b.stack.Embedded || n == 0 || c0.self < 0 || c0.temporal < 0 {
+		return nil
+	}
+	c1 := sampleCPU()
+	return &[2]float64{1000 * (c1.self - c0.self) / float64(n), 1000 * (c1.temporal - c0.temporal) / float64(n)}
+}
+
+func (s *phaseStats) cpuText() string {
+	if s.CPUms == nil {
+		return ""
+	}
+	return fmt.Sprintf("; CPU per request %.1f ms rencana, %.1f ms Temporal", s.CPUms[0], s.CPUms[1])
 }
 
 func (s *phaseStats) compute() {

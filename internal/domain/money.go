@@ -1,6 +1,9 @@
 package domain
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // FormatRupiah writes an amount the way Indonesian documents do, with dots
 // between thousands: FormatRupiah(1250000) is "Rp 1.250.000". Refusals and
@@ -23,4 +26,20 @@ func FormatRupiah(v int64) string {
 		return "-Rp " + string(out)
 	}
 	return "Rp " + string(out)
+}
+
+// CeilingExceeded is the refusal of a consolidated amount that does not fit
+// the ceiling (pagu indikatif) of region: ceiling is the ceiling, used what
+// the other proposals there already consolidated.
+func CeilingExceeded(amount int64, region string, ceiling, used int64) *Error {
+	msg := fmt.Sprintf("Pagu konsolidasi %s melebihi pagu indikatif %s: pagu %s, sudah terpakai %s, sisa %s.",
+		FormatRupiah(amount), region, FormatRupiah(ceiling), FormatRupiah(used), FormatRupiah(ceiling-used))
+	return &Error{Code: EINVALID, Message: msg, Fields: []FieldError{{Field: "consolidated_amount_idr", Message: msg}}}
+}
+
+// CeilingBelowUse is the refusal of a ceiling set below what the proposals
+// of its region already consolidated; field names the ceiling's amount.
+func CeilingBelowUse(field, region string, ceiling, used int64) FieldError {
+	return FieldError{Field: field, Message: fmt.Sprintf("Pagu indikatif %s (%s) lebih kecil dari pagu konsolidasi yang sudah terpakai (%s).",
+		region, FormatRupiah(ceiling), FormatRupiah(used))}
 }

@@ -91,3 +91,15 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// RegionKabKota returns the kab/kota part of a region code ("74.05" for
+// "74.05.03.2001"), or the code itself for a province: the region whose
+// dinas reviews a proposal and whose ceiling its consolidated amount
+// counts against.
+func RegionKabKota(code string) string {
+	parts := strings.SplitN(code, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return code
+}

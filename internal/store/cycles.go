@@ -284,6 +284,11 @@ func (db *DB) RecordCycle(ctx context.Context, d CycleDetail, ev CycleEvent) (re
 				return err
 			}
 		}
+		if ev.Seq > 1 {
+			if err := db.checkCeilings(tx, d); err != nil {
+				return err
+			}
+		}
 		if err := replaceChildren(tx, d, targets); err != nil {
 			return err
 		}
@@ -308,6 +313,38 @@ func (db *DB) RecordCycle(ctx context.Context, d CycleDetail, ev CycleEvent) (re
 	default:
 		return false, fmt.Errorf("record cycle %s#%d: %w", d.ID, ev.Seq, err)
 	}
+}
+
+// checkCeilings refuses a ceiling that is new or lower than before and
+// below what the proposals of its region have reserved, under the lock
+// RecordConsolidation takes (see there).
+func (db *DB) checkCeilings(tx *gorm.DB, d CycleDetail) error {
+	if err := db.lockCycle(tx, d.ID); err != nil {
+		return err
+	}
+	var old []cycleCeilingRow
+	if err := tx.Where("cycle_id = ?", d.ID).Find(&old).Error; err != nil {
+		return err
+	}
+	before := map[string]int64{}
+	for _, c := range old {
+		before[c.RegionCode] = c.AmountIDR
+	}
+	var v domain.Validation
+	for i, c := range d.Ceilings {
+		if had, ok := before[c.RegionCode]; ok && c.AmountIDR >= had {
+			continue
+		}
+		used, err := reserved(tx, d.ID, c.RegionCode, "")
+		if err != nil {
+			return err
+		}
+		if c.AmountIDR < used {
+			fe := domain.CeilingBelowUse(fmt.Sprintf("ceilings[%d].amount_idr", i), c.RegionCode, c.AmountIDR, used)
+			v.Add(fe.Field, "%s", fe.Message)
+		}
+	}
+	return v.Err()
 }
 
 func replaceChildren(tx *gorm.DB, d CycleDetail, targets []cycleTargetRow) error {

@@ -221,6 +221,37 @@ func IsForeignKeyViolation(err error) bool {
 // history, which the retried task follows, is the truth. A snapshot older
 // than the row never overwrites it.
 func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent, notes ...Notification) (recorded bool, err error) {
+	return db.recordTransition(ctx, nil, p, ev, notes)
+}
+
+// Reservation is a proposal's consolidated amount counted against the
+// ceiling (pagu indikatif) of its kab/kota in its cycle.
+type Reservation struct {
+	CycleID    string
+	ProposalID string
+	// RegionCode is the ceiling's region: the proposal's kab/kota, or its
+	// province for a province's own proposal (domain.RegionKabKota).
+	RegionCode string
+	AmountIDR  int64
+}
+
+// RecordConsolidation is RecordTransition for a consolidate: in the same
+// transaction, under a lock on the cycle's row (PostgreSQL; SQLite has one
+// writer anyway), it checks that r's amount plus what the region's other
+// proposals reserved fits the region's ceiling, and reserves it, replacing
+// the proposal's earlier reservation. A refusal (domain.CeilingExceeded)
+// writes nothing. A retry of a transition already recorded is not checked
+// again. RecordCycle takes the same lock to refuse a ceiling below what is
+// reserved, so a reservation and a ceiling change are judged one after the
+// other.
+func (db *DB) RecordConsolidation(ctx context.Context, r Reservation, p Proposal, ev ProposalEvent, notes ...Notification) (recorded bool, err error) {
+	if r.ProposalID != p.ID || r.CycleID != p.CycleID || r.RegionCode == "" {
+		return false, domain.Errorf(domain.EINVALID, "Reservasi pagu %s/%s bukan milik usulan %s.", r.CycleID, r.ProposalID, p.ID)
+	}
+	return db.recordTransition(ctx, &r, p, ev, notes)
+}
+
+func (db *DB) recordTransition(ctx context.Context, r *Reservation, p Proposal, ev ProposalEvent, notes []Notification) (recorded bool, err error) {
 	if p.ID == "" || ev.ProposalID != p.ID || ev.Seq <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "Transisi usulan tidak lengkap (id %q, seq %d).", p.ID, ev.Seq)
 	}
@@ -267,6 +298,11 @@ func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent
 				return err
 			}
 		}
+		if r != nil {
+			if err := db.reserve(tx, *r, ev.At); err != nil {
+				return err
+			}
+		}
 		// Insert the row, or update it when this snapshot is newer (or
 		// replaces the one written at this seq).
 		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoUpdates: clause.AssignmentColumns(proposalColumns)}
@@ -288,9 +324,12 @@ func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent
 		recorded = true
 		return nil
 	})
+	var de *domain.Error
 	switch {
 	case err == nil:
 		return recorded, nil
+	case errors.As(err, &de):
+		return false, de
 	case IsUniqueViolation(err):
 		// A concurrent attempt with the same seq committed first.
 		return false, nil
@@ -392,4 +431,59 @@ func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) 
 		out[i] = r.notification()
 	}
 	return out, nil
+}
+
+type reservationRow struct {
+	ProposalID string `gorm:"primaryKey"`
+	CycleID    string
+	RegionCode string
+	AmountIDR  int64 `gorm:"column:amount_idr"`
+	ReservedAt time.Time
+}
+
+func (reservationRow) TableName() string { return "ceiling_reservations" }
+
+// reserve checks r against its region's ceiling and stores it (see
+// RecordConsolidation).
+func (db *DB) reserve(tx *gorm.DB, r Reservation, at time.Time) error {
+	if err := db.lockCycle(tx, r.CycleID); err != nil {
+		return err
+	}
+	var ceilings []int64
+	if err := tx.Model(&cycleCeilingRow{}).Where("cycle_id = ? AND region_code = ?", r.CycleID, r.RegionCode).
+		Limit(1).Pluck("amount_idr", &ceilings).Error; err != nil {
+		return err
+	}
+	if len(ceilings) > 0 {
+		used, err := reserved(tx, r.CycleID, r.RegionCode, r.ProposalID)
+		if err != nil {
+			return err
+		}
+		if used+r.AmountIDR > ceilings[0] {
+			return domain.CeilingExceeded(r.AmountIDR, r.RegionCode, ceilings[0], used)
+		}
+	}
+	row := reservationRow{ProposalID: r.ProposalID, CycleID: r.CycleID, RegionCode: r.RegionCode, AmountIDR: r.AmountIDR, ReservedAt: at.UTC()}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "proposal_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"cycle_id", "region_code", "amount_idr", "reserved_at"})}).Create(&row).Error
+}
+
+// reserved is the sum of the amounts reserved in a cycle's region, leaving
+// out the proposal except.
+func reserved(tx *gorm.DB, cycleID, region, except string) (int64, error) {
+	var sum int64
+	err := tx.Model(&reservationRow{}).Where("cycle_id = ? AND region_code = ? AND proposal_id <> ?", cycleID, region, except).
+		Select("COALESCE(SUM(amount_idr), 0)").Scan(&sum).Error
+	return sum, err
+}
+
+// lockCycle takes the row lock that orders a cycle's reservations and
+// ceiling changes on PostgreSQL. SQLite transactions here take the write
+// lock when they begin (_txlock=immediate), which orders them already.
+func (db *DB) lockCycle(tx *gorm.DB, cycleID string) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	var ids []string
+	return tx.Raw("SELECT id FROM cycles WHERE id = ? FOR UPDATE", cycleID).Scan(&ids).Error
 }
