@@ -267,9 +267,11 @@ type ReserveResult struct {
 }
 
 // ReserveCeiling asks the proposal's cycle to reserve its consolidated
-// amount; a refusal (the ceiling would be exceeded) comes back as a
-// non-retryable error of the refusal's code, with the figures in its
-// message and field errors. The Update ID is fixed by this activity's
+// amount. Only proposals whose workflows began before ceilings moved into
+// the projection's transaction use it (workflows: versionCeilingReserve);
+// newer ones reserve through Store.RecordConsolidation. A refusal (the
+// ceiling would be exceeded) comes back as a non-retryable error of the
+// refusal's code, with the figures in its message and field errors. The Update ID is fixed by this activity's
 // schedule, so a retry after a lost answer is answered by Temporal from the
 // first attempt instead of reserving twice.
 func (a *Activities) ReserveCeiling(ctx context.Context, in CeilingReservation) (ReserveResult, error) {

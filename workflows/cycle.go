@@ -31,7 +31,7 @@ import (
 // refused reservation is a refused consolidate, with the figures in its
 // message.
 //
-// Proposals whose consolidate was recorded before (ceilingWithCycle in
+// Proposals whose workflows began before (versionCeilingReserve in
 // proposal.go) reserved with this workflow instead, through its reserve
 // Update; it is kept for them, and its validator still judges a ceiling
 // change against those reservations as well.

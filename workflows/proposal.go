@@ -323,14 +323,13 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 	}
 	var reservation *activities.Reservation
 	if action == domain.ActionConsolidate {
-		switch workflow.GetVersion(ctx, versionCeilingReserve, workflow.DefaultVersion, ceilingInProjection) {
-		case ceilingWithCycle:
+		if w.projectionVersion(ctx) == projectionWithCeilings {
+			reservation = &activities.Reservation{CycleID: next.CycleID, ProposalID: next.ID,
+				RegionCode: domain.RegionKabKota(next.RegionCode), AmountIDR: next.ConsolidatedAmountIDR}
+		} else if workflow.GetVersion(ctx, versionCeilingReserve, workflow.DefaultVersion, 1) == 1 {
 			if err := w.reserveCeiling(ctx, next); err != nil {
 				return Proposal{}, err
 			}
-		case ceilingInProjection:
-			reservation = &activities.Reservation{CycleID: next.CycleID, ProposalID: next.ID,
-				RegionCode: domain.RegionKabKota(next.RegionCode), AmountIDR: next.ConsolidatedAmountIDR}
 		}
 	}
 	notices := func() {
@@ -350,24 +349,12 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 	return w.st.Proposal, nil
 }
 
-// versionCeilingReserve says how a consolidate reserves its amount against
-// the ceiling of its kab/kota. Histories recorded before it replay without
-// any reservation.
+// versionCeilingReserve marks consolidations that reserve their amount
+// with the cycle (see CycleWorkflow), in workflows of versionLocalProjection
+// 1; histories recorded before it replay without the ReserveCeiling
+// activity. Workflows of projectionWithCeilings reserve in the projection's
+// transaction instead.
 const versionCeilingReserve = "ceiling-reserve"
-
-const (
-	// ceilingWithCycle: the ReserveCeiling activity runs the reserve
-	// Update of the cycle's workflow first (see CycleWorkflow).
-	ceilingWithCycle workflow.Version = 1
-	// ceilingInProjection: RecordTransition checks and reserves the amount
-	// in the transaction that records the consolidate, under a lock on the
-	// cycle's row (store.RecordConsolidation). It saves the round trip
-	// through the cycle's workflow, which made consolidate the slowest
-	// action and the cycle one workflow every consolidate of a province
-	// queued on (rencana bench: Temporal CPU per consolidate 20 ms against
-	// 10 ms for the other actions).
-	ceilingInProjection workflow.Version = 2
-)
 
 // reserveCeiling asks the cycle to count next's consolidated amount against
 // the ceiling of its kab/kota before anything is recorded, so an amount
@@ -404,10 +391,32 @@ func (w *proposalWorkflow) reserveCeiling(ctx workflow.Context, next Proposal) e
 // different one at the same seq. The event's TransitionID tells the store
 // a retry from such a replacement (store.RecordTransition), and the mail
 // outbox waits out that window before mailing (internal/mail).
+//
+// Version 2 (projectionWithCeilings) also checks and reserves a
+// consolidate's amount against its kab/kota's ceiling in the transaction
+// that records it, under a lock on the cycle's row
+// (store.RecordConsolidation), instead of through the cycle's workflow
+// (versionCeilingReserve). That saves the round trip through the cycle's
+// workflow, which made consolidate the slowest action and the cycle one
+// workflow every consolidate of a province queued on. It is a version of
+// this change, recorded at a proposal's first transition, rather than one
+// of its own at consolidate: each first GetVersion adds a marker and a
+// search attribute upsert, which cost the Temporal dev server as much CPU
+// as the rest of a transition (rencana bench: 16.9 ms per consolidate
+// against 8.9 ms per accept).
 const versionLocalProjection = "local-projection"
 
+const (
+	projectionLocal        workflow.Version = 1
+	projectionWithCeilings workflow.Version = 2
+)
+
+func (w *proposalWorkflow) projectionVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, versionLocalProjection, workflow.DefaultVersion, projectionWithCeilings)
+}
+
 func (w *proposalWorkflow) localProjection(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, versionLocalProjection, workflow.DefaultVersion, 1) == 1
+	return w.projectionVersion(ctx) >= projectionLocal
 }
 
 // recordRetry retries a projection until it succeeds: a database outage

@@ -61,10 +61,6 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		if err := os.MkdirAll(dataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-		// Prepared statements are kept per SQL text: SQLite would otherwise
-		// parse every statement again (8% of the process's CPU under rencana
-		// bench). pgx already caches them on PostgreSQL.
-		cfg.PrepareStmt, cfg.PrepareStmtMaxSize = true, 512
 		g, err = gorm.Open(sqlite.Open(sqliteDSN(SQLitePath(dataDir))), cfg)
 		dialect = SQLite
 	} else {
