@@ -210,10 +210,6 @@ func checkAttendance(st *CycleState, req RecordAttendanceRequest, now time.Time,
 	return asDomain(v.Err())
 }
 
-// ceilingRegion is the unit a proposal's consolidated amount counts
-// against: its kab/kota, or the province for a provincial proposal.
-func ceilingRegion(regionCode string) string { return domain.RegionKabKota(regionCode) }
-
 // ceilingOf returns the ceiling set for region, if any.
 func ceilingOf(st *CycleState, region string) (int64, bool) {
 	for _, c := range st.Cycle.Ceilings {
@@ -251,7 +247,7 @@ func checkReserve(st *CycleState, r CeilingReservation, locking bool) *domain.Er
 	if r.AmountIDR < 0 {
 		return asDomain(fieldError("consolidated_amount_idr", "Pagu konsolidasi tidak boleh negatif."))
 	}
-	region := ceilingRegion(r.RegionCode)
+	region := domain.RegionKabKota(r.RegionCode)
 	ceiling, ok := ceilingOf(st, region)
 	if !ok {
 		return nil
@@ -268,7 +264,7 @@ func applyReserve(st *CycleState, r CeilingReservation) ReserveResult {
 	if st.Reservations == nil {
 		st.Reservations = map[string]Reservation{}
 	}
-	region := ceilingRegion(r.RegionCode)
+	region := domain.RegionKabKota(r.RegionCode)
 	st.Reservations[r.ProposalID] = Reservation{RegionCode: region, AmountIDR: r.AmountIDR}
 	ceiling, _ := ceilingOf(st, region)
 	return ReserveResult{Checked: true, RegionCode: region, CeilingIDR: ceiling, ConsumedIDR: consumed(st, region, "")}

@@ -335,7 +335,7 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 	notices := func() {
 		if action == domain.ActionSubmit {
 			w.st.ReminderSent = false
-			w.notify(ctx, NoticeReviewRequested, "", domain.RoleReviewerKabKota, kabKotaOf(next.RegionCode),
+			w.notify(ctx, NoticeReviewRequested, "", domain.RoleReviewerKabKota, domain.RegionKabKota(next.RegionCode),
 				"Usulan menunggu reviu",
 				fmt.Sprintf("Usulan %q (%s) diajukan oleh %s dan menunggu reviu Anda sebelum %s.", next.Title, next.RegionCode, req.Actor.Username, day(w.st.Calendar.ReviewDeadline)))
 		}
@@ -642,14 +642,14 @@ func (w *proposalWorkflow) onDeadline(ctx workflow.Context, d deadline) error {
 		}
 	case NoticeReviewReminder:
 		w.st.ReminderSent = true
-		w.notify(ctx, NoticeReviewReminder, "", domain.RoleReviewerKabKota, kabKotaOf(p.RegionCode), "Pengingat batas reviu",
+		w.notify(ctx, NoticeReviewReminder, "", domain.RoleReviewerKabKota, domain.RegionKabKota(p.RegionCode), "Pengingat batas reviu",
 			fmt.Sprintf("Usulan %q (%s) belum direviu; batas reviu %s.", p.Title, p.RegionCode, day(w.st.Calendar.ReviewDeadline)))
 	case EventEscalate:
 		next := p
 		next.Overdue = true
 		comment := fmt.Sprintf("Batas reviu %s lewat; diteruskan ke Kepala Dinas kab/kota.", day(d.At))
 		escalated := func() {
-			w.notify(ctx, NoticeReviewOverdue, "", domain.RoleKadisKabKota, kabKotaOf(p.RegionCode), "Reviu usulan terlambat",
+			w.notify(ctx, NoticeReviewOverdue, "", domain.RoleKadisKabKota, domain.RegionKabKota(p.RegionCode), "Reviu usulan terlambat",
 				fmt.Sprintf("Usulan %q (%s) melewati batas reviu %s dan belum diputuskan.", p.Title, p.RegionCode, day(d.At)))
 		}
 		if err := w.record(ctx, EventEscalate, SystemActor, comment, nil, nil, next, escalated); err != nil {

@@ -286,9 +286,6 @@ func applyPatch(p Proposal, d DraftPatch) Proposal {
 	return p
 }
 
-// kabKotaOf is the kab/kota whose dinas reviews a proposal for region code.
-func kabKotaOf(code string) string { return domain.RegionKabKota(code) }
-
 func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 func asDomain(err error) *domain.Error {

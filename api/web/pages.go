@@ -517,7 +517,7 @@ func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session
 			total++
 			amount += p.AmountIDR
 			perStage[p.Stage]++
-			perKab[kabKota(p.RegionCode)] += p.AmountIDR
+			perKab[domain.RegionKabKota(p.RegionCode)] += p.AmountIDR
 		}
 		if page.NextCursor == "" {
 			break
@@ -559,16 +559,6 @@ func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session
 		},
 	}
 	h.render(w, r, "cycle", status, d)
-}
-
-// kabKota is the kab/kota a region code belongs to (the province itself for
-// provincial proposals).
-func kabKota(code string) string {
-	parts := strings.SplitN(code, ".", 3)
-	if len(parts) >= 2 {
-		return parts[0] + "." + parts[1]
-	}
-	return code
 }
 
 func randomKey() string {

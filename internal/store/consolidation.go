@@ -109,8 +109,8 @@ func (db *DB) ConsolidationView(ctx context.Context, cycleID string) (Consolidat
 		if err != nil {
 			return ConsolidationView{}, err
 		}
-		view.Rows = append(view.Rows, ConsolidationRow{Proposal: p, KabKotaCode: KabKotaOf(p.RegionCode), Warnings: []Warning{}})
-		codes = append(codes, p.RegionCode, KabKotaOf(p.RegionCode), kecamatanOf(p.RegionCode))
+		view.Rows = append(view.Rows, ConsolidationRow{Proposal: p, KabKotaCode: domain.RegionKabKota(p.RegionCode), Warnings: []Warning{}})
+		codes = append(codes, p.RegionCode, domain.RegionKabKota(p.RegionCode), kecamatanOf(p.RegionCode))
 	}
 
 	var ceilings []cycleCeilingRow

@@ -49,7 +49,7 @@ func (db *DB) RakordaAgenda(ctx context.Context, cycleID string) (RakordaAgenda,
 		if err != nil {
 			return RakordaAgenda{}, err
 		}
-		k := KabKotaOf(p.RegionCode)
+		k := domain.RegionKabKota(p.RegionCode)
 		i, ok := byCode[k]
 		if !ok {
 			i = len(agenda.Groups)
@@ -142,7 +142,7 @@ func (db *DB) RakordaRecord(ctx context.Context, cycleID string, now time.Time) 
 	}
 	codes := []string{d.ProvinceCode}
 	for _, r := range rows {
-		codes = append(codes, r.RegionCode, KabKotaOf(r.RegionCode))
+		codes = append(codes, r.RegionCode, domain.RegionKabKota(r.RegionCode))
 	}
 	names, err := db.regionNames(ctx, codes)
 	if err != nil {
@@ -150,7 +150,7 @@ func (db *DB) RakordaRecord(ctx context.Context, cycleID string, now time.Time) 
 	}
 	rec := RakordaRecord{Cycle: d, ProvinceName: names[d.ProvinceCode], Decisions: []RakordaDecision{}, Undecided: undecided}
 	for _, r := range rows {
-		k := KabKotaOf(r.RegionCode)
+		k := domain.RegionKabKota(r.RegionCode)
 		rec.Decisions = append(rec.Decisions, RakordaDecision{
 			ProposalID: r.ProposalID, Title: r.Title, RegionCode: r.RegionCode, RegionName: names[r.RegionCode],
 			KabKotaCode: k, KabKotaName: names[k], Category: domain.Category(r.Category), AmountIDR: r.AmountIDR,

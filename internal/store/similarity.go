@@ -140,14 +140,3 @@ func kecamatanOf(code string) string {
 	}
 	return strings.Join(parts[:3], ".")
 }
-
-// KabKotaOf returns the kab/kota part (74.05) of a region code below the
-// province, or the province code itself for a provincial proposal: the unit
-// the Rakorda agenda groups by and ceilings are set for.
-func KabKotaOf(code string) string {
-	parts := strings.SplitN(code, ".", 3)
-	if len(parts) >= 2 {
-		return parts[0] + "." + parts[1]
-	}
-	return code
-}

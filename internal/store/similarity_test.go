@@ -37,10 +37,7 @@ func TestTitleSimilarity(t *testing.T) {
 	require.Greater(t, TitleSimilarity("Bazar UMKM", "Bazar UMKM Kecamatan"), 0.5, "titles of generic words still compare")
 }
 
-func TestKabKotaAndKecamatanOf(t *testing.T) {
-	require.Equal(t, "74.05", KabKotaOf("74.05.03.2001"))
-	require.Equal(t, "74.05", KabKotaOf("74.05"))
-	require.Equal(t, "74", KabKotaOf("74"))
+func TestKecamatanOf(t *testing.T) {
 	require.Equal(t, "74.05.03", kecamatanOf("74.05.03.2001"))
 	require.Equal(t, "", kecamatanOf("74.05"))
 }
