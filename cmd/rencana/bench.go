@@ -1121,8 +1121,21 @@ func (b *bench) measureBare(ctx context.Context) {
 			count = min(n, 2000)
 		}
 		b.logf("timing %d × %s at concurrency %d", count, name, b.o.Concurrency)
-		cpu0 := sampleCPU()
-		lat, errs, wall, err := measureBareUpdates(ctx, b.stack.Temporal, b.runID, count, b.o.Concurrency, k)
+		// Only the timed Updates count, not starting and ending the
+		// no-op workflows (startBare).
+		var (
+			lat  []time.Duration
+			errs int
+			wall time.Duration
+			cpu  *[2]float64
+		)
+		run, err := startBare(ctx, b.stack.Temporal, b.runID, count, b.o.Concurrency, k)
+		if err == nil {
+			cpu0 := sampleCPU()
+			lat, errs, wall, err = run.time(ctx, count)
+			cpu = b.cpuPer(cpu0, len(lat))
+			run.close(ctx)
+		}
 		if err != nil {
 			b.logf("%s failed: %v", name, err)
 			if k == bareUpdate {
@@ -1133,7 +1146,7 @@ func (b *bench) measureBare(ctx context.Context) {
 		}
 		st := &phaseStats{Name: name, lat: lat, Errors: errs, WallS: wall.Seconds()}
 		st.compute()
-		st.CPUms = b.cpuPer(cpu0, st.Count)
+		st.CPUms = cpu
 		b.logf("%s: %d in %.1fs, p50 %.1f ms, p99 %.1f ms%s", name, st.Count, st.WallS, st.P50, st.P99, st.cpuText())
 		switch k {
 		case bareUpdate:

@@ -88,21 +88,77 @@ func bareWorkflow(k bareKind) func(ctx workflow.Context) error {
 
 func bareActivity(_ context.Context, n int) (int, error) { return n, nil }
 
-// measureBareUpdates runs n no-op Updates of kind k with c concurrent
-// clients on a task queue of its own, polled by a worker in this process,
-// and returns the latency of each (UpdateWorkflow with WaitForStage
-// Completed plus reading its result), the errors and the wall time.
-func measureBareUpdates(ctx context.Context, tc client.Client, run string, n, c int, k bareKind) ([]time.Duration, int, time.Duration, error) {
+// bareRun is one timed run of no-op Updates of one kind: startBare
+// prepares it, time runs it, close ends it.
+//
+// The no-op workflows are started and take one untimed Update before the
+// clock starts, and are ended after it stops. A rencana stage action
+// updates a workflow that is already running; the first Update of a
+// freshly started workflow waits for its first workflow task instead (1 to
+// 4 s under this load, measured: every bare Update over 300 ms was one),
+// which in rencana is create's cost, reported apart. Rotating to fresh
+// workflows inside the timed loop also stalled the rotating client, so the
+// others were timed at a lower concurrency than C.
+type bareRun struct {
+	tc      client.Client
+	w       worker.Worker
+	c       int
+	ids     []string // the no-op workflows, started and warmed
+	started []bool
+}
+
+// startBare starts a worker for kind k on a task queue of its own and
+// enough no-op workflows for n Updates from c clients, each warmed by one
+// Update.
+func startBare(ctx context.Context, tc client.Client, run string, n, c int, k bareKind) (*bareRun, error) {
 	queue, wfName := fmt.Sprintf("rencana-bench-bare-%d-%s", k, run), k.workflowName()
 	// Worker options as newWorker's (the defaults), so both sides poll alike.
 	w := worker.New(tc, queue, worker.Options{})
 	w.RegisterWorkflowWithOptions(bareWorkflow(k), workflow.RegisterOptions{Name: wfName})
 	w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
 	if err := w.Start(); err != nil {
-		return nil, 0, 0, fmt.Errorf("bare update worker: %w", err)
+		return nil, fmt.Errorf("bare update worker: %w", err)
 	}
-	defer w.Stop()
+	// Every client uses at most one workflow per bareRotate Updates it
+	// sends, plus the one it ends on.
+	r := &bareRun{tc: tc, w: w, c: c, ids: make([]string, (n+bareRotate-1)/bareRotate+c)}
+	r.started = make([]bool, len(r.ids))
+	for i := range r.ids {
+		r.ids[i] = fmt.Sprintf("bench-bare/%s/%s/%d", run, wfName, i)
+	}
+	err := parallel(ctx, c, len(r.ids), func(i int) error {
+		if _, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.ids[i], TaskQueue: queue}, wfName); err != nil {
+			return fmt.Errorf("start no-op workflow: %w", err)
+		}
+		r.started[i] = true
+		return r.update(ctx, r.ids[i], -1)
+	})
+	if err != nil {
+		r.close(ctx)
+		return nil, err
+	}
+	return r, nil
+}
 
+func (r *bareRun) update(ctx context.Context, id string, i int) error {
+	h, err := r.tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: bareUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i},
+	})
+	if err != nil {
+		return err
+	}
+	var got int
+	return h.Get(ctx, &got)
+}
+
+// time sends n Updates from the run's c clients and returns the latency
+// of each (UpdateWorkflow with WaitForStage Completed plus reading its
+// result), the errors and the wall time.
+func (r *bareRun) time(ctx context.Context, n int) ([]time.Duration, int, time.Duration, error) {
+	pool := make(chan string, len(r.ids))
+	for _, id := range r.ids {
+		pool <- id
+	}
 	var (
 		mu      sync.Mutex
 		lat     = make([]time.Duration, 0, n)
@@ -116,54 +172,21 @@ func measureBareUpdates(ctx context.Context, tc client.Client, run string, n, c 
 	}
 	close(next)
 	start := time.Now()
-	for cl := range c {
+	for range r.c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			gen, used := 0, 0
-			id := ""
-			// finish ends the current workflow and waits for it, so no
-			// no-op workflow outlives the bench on a shared server.
-			finish := func() {
-				if id == "" {
-					return
-				}
-				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-				defer cancel()
-				if tc.SignalWorkflow(fctx, id, "", bareSignalDone, nil) == nil {
-					_ = tc.GetWorkflow(fctx, id, "").Get(fctx, nil)
-				}
-			}
-			defer finish()
+			id, used := "", 0
 			for i := range next {
 				if ctx.Err() != nil {
 					return
 				}
 				if id == "" || used >= bareRotate {
-					finish()
-					gen++
-					used = 0
-					id = fmt.Sprintf("bench-bare/%s/%s/%d/%d", run, wfName, cl, gen)
-					if _, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue}, wfName); err != nil {
-						mu.Lock()
-						errs++
-						if firstEr == nil {
-							firstEr = err
-						}
-						mu.Unlock()
-						id = ""
-						continue
-					}
+					id, used = <-pool, 0
 				}
 				used++
 				t0 := time.Now()
-				h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-					WorkflowID: id, UpdateName: bareUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i},
-				})
-				var got int
-				if err == nil {
-					err = h.Get(ctx, &got)
-				}
+				err := r.update(ctx, id, i)
 				d := time.Since(t0)
 				mu.Lock()
 				if err != nil {
@@ -184,4 +207,18 @@ func measureBareUpdates(ctx context.Context, tc client.Client, run string, n, c 
 		return nil, errs, wall, firstEr
 	}
 	return lat, errs, wall, nil
+}
+
+// close ends the started workflows and waits for them, so no no-op
+// workflow outlives the bench on a shared server, then stops the worker.
+func (r *bareRun) close(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	_ = parallel(fctx, r.c, len(r.ids), func(i int) error {
+		if r.started[i] && r.tc.SignalWorkflow(fctx, r.ids[i], "", bareSignalDone, nil) == nil {
+			_ = r.tc.GetWorkflow(fctx, r.ids[i], "").Get(fctx, nil)
+		}
+		return nil
+	})
+	r.w.Stop()
 }
