@@ -1357,9 +1357,8 @@ func (r *benchResult) ratio() float64 {
 	return r.Transitions.P50 / r.Bare.P50
 }
 
-// meanRatio is the same ratio over means: a bare Update's latencies are
-// skewed (a few take seconds, so its median sits well below its mean),
-// which the ratio of medians alone hides.
+// meanRatio is the same ratio over means, which a skewed distribution on
+// either side would set apart from the ratio of medians.
 func (r *benchResult) meanRatio() float64 {
 	if r.Bare == nil || r.Bare.Mean <= 0 || r.Transitions == nil {
 		return -1
