@@ -1121,21 +1121,7 @@ func (b *bench) measureBare(ctx context.Context) {
 			count = min(n, 2000)
 		}
 		b.logf("timing %d × %s at concurrency %d", count, name, b.o.Concurrency)
-		// Only the timed Updates count, not starting and ending the
-		// no-op workflows (startBare).
-		var (
-			lat  []time.Duration
-			errs int
-			wall time.Duration
-			cpu  *[2]float64
-		)
-		run, err := startBare(ctx, b.stack.Temporal, b.runID, count, b.o.Concurrency, k)
-		if err == nil {
-			cpu0 := sampleCPU()
-			lat, errs, wall, err = run.time(ctx, count)
-			cpu = b.cpuPer(cpu0, len(lat))
-			run.close(ctx)
-		}
+		st, err := b.timeBare(ctx, k, count)
 		if err != nil {
 			b.logf("%s failed: %v", name, err)
 			if k == bareUpdate {
@@ -1144,9 +1130,6 @@ func (b *bench) measureBare(ctx context.Context) {
 			}
 			continue
 		}
-		st := &phaseStats{Name: name, lat: lat, Errors: errs, WallS: wall.Seconds()}
-		st.compute()
-		st.CPUms = cpu
 		b.logf("%s: %d in %.1fs, p50 %.1f ms, p99 %.1f ms%s", name, st.Count, st.WallS, st.P50, st.P99, st.cpuText())
 		switch k {
 		case bareUpdate:
@@ -1157,6 +1140,26 @@ func (b *bench) measureBare(ctx context.Context) {
 			b.res.BareLocal = st
 		}
 	}
+}
+
+// timeBare times count bare Updates of kind k (bench_bare.go). Only the
+// timed Updates count, in latency and CPU, not starting and ending the
+// no-op workflows.
+func (b *bench) timeBare(ctx context.Context, k bareKind, count int) (*phaseStats, error) {
+	run, err := startBare(ctx, b.stack.Temporal, b.runID, count, b.o.Concurrency, k)
+	if err != nil {
+		return nil, err
+	}
+	defer run.close(ctx)
+	cpu0 := sampleCPU()
+	lat, errs, wall, err := run.time(ctx, count)
+	if err != nil {
+		return nil, err
+	}
+	st := &phaseStats{Name: k.String(), lat: lat, Errors: errs, WallS: wall.Seconds()}
+	st.compute()
+	st.CPUms = b.cpuPer(cpu0, st.Count)
+	return st, nil
 }
 
 // parallel calls fn(0..n-1) from c goroutines; the first error stops
