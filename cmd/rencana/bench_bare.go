@@ -114,8 +114,7 @@ type bareRun struct {
 // Update.
 func startBare(ctx context.Context, tc client.Client, run string, n, c int, k bareKind) (*bareRun, error) {
 	queue, wfName := fmt.Sprintf("rencana-bench-bare-%d-%s", k, run), k.workflowName()
-	// Worker options as newWorker's (the defaults), so both sides poll alike.
-	w := worker.New(tc, queue, worker.Options{})
+	w := worker.New(tc, queue, workerOptions())
 	w.RegisterWorkflowWithOptions(bareWorkflow(k), workflow.RegisterOptions{Name: wfName})
 	w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
 	if err := w.Start(); err != nil {
