@@ -728,6 +728,7 @@ func (b *bench) awaitOutcome(ctx context.Context, token, id string, done func(pr
 func (b *bench) drive(ctx context.Context) error {
 	start := time.Now()
 	cpu0 := sampleCPU()
+	polls0, polls0OK := sampleTaskPolls(ctx, b.stack.TemporalMetrics, workflows.TaskQueue)
 	create := func(ctx context.Context, p *benchProposal) error {
 		u := b.user(domain.RolePerencanaKecamatan, p.region)
 		body := map[string]any{
@@ -845,6 +846,9 @@ func (b *bench) drive(ctx context.Context) error {
 		if cpu0.temporal >= 0 && cpu1.temporal >= 0 {
 			b.res.CPUTemporal = cpu1.temporal - cpu0.temporal
 		}
+	}
+	if polls1, ok := sampleTaskPolls(ctx, b.stack.TemporalMetrics, workflows.TaskQueue); ok && polls0OK {
+		b.res.TaskPolls = taskPolls{all: polls1.all - polls0.all, sync: polls1.sync - polls0.sync}
 	}
 	b.logf("drive done in %.1fs (reads between stages excluded)", b.res.DriveS)
 
@@ -1305,11 +1309,21 @@ type benchResult struct {
 	// CPUSelf and CPUTemporal are the CPU seconds this process and the
 	// Temporal dev server used during the drive (embedded stack only).
 	CPUSelf, CPUTemporal float64
+	// TaskPolls are the workflow tasks of rencana's queue handed to its
+	// worker during the drive (embedded stack only; zero when unread), as
+	// the dev server's counters report them: they trail by their reporting
+	// interval, about a second, so the share is exact and the counts are
+	// not.
+	TaskPolls taskPolls
 }
 
 // transitionActions are the stage actions a client sends (create is a
 // POST of a new proposal, lock a cycle action: both are reported apart).
 var transitionActions = []string{"submit", "approve", "accept", "consolidate", "fund", "map"}
+
+// syncMatch is the share of the drive's workflow tasks that met a waiting
+// poller (see workerOptions).
+func (r *benchResult) syncMatch() float64 { return r.TaskPolls.sync / max(1, r.TaskPolls.all) }
 
 func (r *benchResult) transitionCount() int {
 	n := 0
@@ -1452,6 +1466,10 @@ func (r *benchResult) print(w io.Writer, asJSON bool) {
 			fmt.Fprintf(w, "%-46s %8.2f of %d CPUs busy on average\n", "", (r.CPUSelf+r.CPUTemporal)/r.DriveS, r.NumCPU)
 		}
 	}
+	if r.TaskPolls.all > 0 {
+		fmt.Fprintf(w, "%-46s %7.0f%%  (%.0f of %.0f; the rest went through Temporal's task table)\n", "workflow tasks met a waiting poller",
+			100*r.syncMatch(), r.TaskPolls.sync, r.TaskPolls.all)
+	}
 	if r.HistoryEvents > 0 {
 		fmt.Fprintf(w, "%-46s %8d  (%.1f per recorded change)\n", "Temporal history events, one proposal", r.HistoryEvents, float64(r.HistoryEvents)/8)
 	}
@@ -1571,6 +1589,9 @@ func (r *benchResult) jsonObject() map[string]any {
 	}
 	if r.BareSkipped != "" {
 		out["bare_update_skipped"] = r.BareSkipped
+	}
+	if r.TaskPolls.all > 0 {
+		out["workflow_task_sync_match"] = round(r.syncMatch(), 3)
 	}
 	if r.BareActivity != nil {
 		out["bare_update_activity_p50_ms"] = round(r.BareActivity.P50, 2)

@@ -41,7 +41,10 @@ type benchStack struct {
 	Describe string
 	// DataDir holds the embedded stack's databases and logs.
 	DataDir string
-	stop    []func()
+	// TemporalMetrics is the Prometheus endpoint of the embedded Temporal
+	// dev server; empty when the bench did not start it.
+	TemporalMetrics string
+	stop            []func()
 }
 
 // Close stops what the stack started, in reverse order.
@@ -89,13 +92,18 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 		if temporalMemory {
 			dbFile = ""
 		}
+		// Its metrics tell how many workflow tasks met a waiting poller.
+		metricsPort, err := unusedPort()
+		if err != nil {
+			return nil, err
+		}
 		dev, err := devserver.Start(ctx, devserver.Options{
 			// A free port, no UI: a bench must not collide with `rencana dev`.
 			Namespace: cfg.TemporalNamespace,
 			DBFile:    dbFile,
 			Output:    tlog,
 			Logger:    log,
-			ExtraArgs: temporalArgs,
+			ExtraArgs: append([]string{"--metrics-port", strconv.Itoa(metricsPort)}, temporalArgs...),
 		})
 		if err != nil {
 			return nil, err
@@ -106,6 +114,7 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 			}
 		})
 		temporalAddr = dev.HostPort()
+		s.TemporalMetrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 		temporalDesc = "Temporal dev server (child process, SQLite file)"
 		if temporalMemory {
 			temporalDesc = "Temporal dev server (child process, in memory)"
@@ -298,4 +307,67 @@ func sampleCPU() cpuSample {
 		}
 	}
 	return c
+}
+
+// unusedPort is a loopback TCP port nothing listens on at the moment of
+// asking.
+func unusedPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// taskPolls counts the workflow tasks the Temporal dev server's matching
+// service handed to rencana's worker: all of them, and those handed over
+// in memory to a poller already waiting (a sync match). The others were
+// written to its task table first and read back.
+type taskPolls struct{ all, sync float64 }
+
+// sampleTaskPolls reads the counters of queue's workflow tasks from a
+// Prometheus text endpoint; ok is false when it cannot.
+func sampleTaskPolls(ctx context.Context, metricsURL, queue string) (_ taskPolls, ok bool) {
+	if metricsURL == "" {
+		return taskPolls{}, false
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return taskPolls{}, false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return taskPolls{}, false
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return taskPolls{}, false
+	}
+	var p taskPolls
+	labels := []string{`task_type="Workflow"`, `taskqueue="` + queue + `"`}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		var into *float64
+		switch {
+		case strings.HasPrefix(line, "poll_success{"):
+			into = &p.all
+		case strings.HasPrefix(line, "poll_success_sync{"):
+			into = &p.sync
+		default:
+			continue
+		}
+		end := strings.LastIndexByte(line, '}')
+		if end < 0 || !strings.Contains(line[:end], labels[0]) || !strings.Contains(line[:end], labels[1]) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[end+1:]), 64)
+		if err != nil {
+			return taskPolls{}, false
+		}
+		*into += v
+	}
+	return p, sc.Err() == nil
 }

@@ -47,6 +47,9 @@ func TestBenchSmall(t *testing.T) {
 	require.EqualValues(t, 0, res["errors"])
 	require.EqualValues(t, 240, res["transitions"], "six stage actions per proposal")
 	require.EqualValues(t, 400, res["bare_update_count"])
+	// With the SDK's default two pollers about 12% of workflow tasks met a
+	// waiting poller at this size, with workerOptions' 32 about 90%.
+	require.Greater(t, res["workflow_task_sync_match"], 0.5, "workflow tasks are handed to a waiting poller, not queued in Temporal's task table")
 	actions, ok := res["actions"].(map[string]any)
 	require.True(t, ok)
 	for _, a := range []string{"create", "submit", "approve", "accept", "consolidate", "fund", "map"} {
