@@ -302,6 +302,10 @@ func (db *DB) recordTransition(ctx context.Context, r *Reservation, p Proposal, 
 			if err := db.reserve(tx, *r, ev.At); err != nil {
 				return err
 			}
+		} else if replace {
+			if err := followSnapshot(tx, p); err != nil {
+				return err
+			}
 		}
 		// Insert the row, or update it when this snapshot is newer (or
 		// replaces the one written at this seq).
@@ -466,6 +470,19 @@ func (db *DB) reserve(tx *gorm.DB, r Reservation, at time.Time) error {
 	row := reservationRow{ProposalID: r.ProposalID, CycleID: r.CycleID, RegionCode: r.RegionCode, AmountIDR: r.AmountIDR, ReservedAt: at.UTC()}
 	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "proposal_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"cycle_id", "region_code", "amount_idr", "reserved_at"})}).Create(&row).Error
+}
+
+// followSnapshot makes a proposal's reservation agree with p, the state a
+// replacing transition records: the replaced ones (a reset workflow) may
+// have been consolidates. It drops the reservation of a proposal p says is
+// not consolidated, and puts back p's amount on one that is. It never
+// creates a reservation: workflows recorded before reservations moved into
+// the projection reserve with their cycle, and those have no row here.
+func followSnapshot(tx *gorm.DB, p Proposal) error {
+	if !p.Consolidated {
+		return tx.Where("proposal_id = ?", p.ID).Delete(&reservationRow{}).Error
+	}
+	return tx.Model(&reservationRow{}).Where("proposal_id = ?", p.ID).Update("amount_idr", p.ConsolidatedAmountIDR).Error
 }
 
 // reserved is the sum of the amounts reserved in a cycle's region, leaving

@@ -101,6 +101,52 @@ func TestRecordConsolidationKeepsToTheCeiling(t *testing.T) {
 	})
 }
 
+// A transition replaced at its seq (the workflow was reset and decided
+// otherwise) takes its reservation with it: what the proposal reserves
+// follows the state that replaces it.
+func TestReplacedConsolidateFollowsTheSnapshot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ceilingFixture(t, db, "p1", "p2")
+		_, err := consolidate(db, "p1", 2, 150_000_000)
+		require.NoError(t, err)
+		_, err = consolidate(db, "p1", 3, 180_000_000)
+		require.NoError(t, err)
+
+		// replace records, at seq, a transition of another decision whose
+		// state is p1 consolidated at amount, or not consolidated.
+		replace := func(seq int64, action string, stage domain.Stage, consolidated bool, amount int64) {
+			t.Helper()
+			p := sampleProposal(d26(4, 3))
+			p.ID, p.CycleID, p.RegionCode = "p1", "74-2027", "74.05.03"
+			p.Stage, p.Consolidated, p.ConsolidatedAmountIDR, p.Version = stage, consolidated, amount, seq
+			rec, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: seq, Action: action,
+				FromStage: domain.StageConsolidation, ToStage: stage, At: d26(4, 3), TransitionID: fmt.Sprintf("update:reset-%d", seq)})
+			require.NoError(t, err)
+			require.True(t, rec, "the replacing transition is recorded")
+		}
+
+		// The re-consolidate at seq 3 is replaced by a lock: p1 holds its
+		// 150,000,000 of seq 2 again, so 50,000,000 is left, not 20,000,000.
+		replace(3, "lock", domain.StageMinistry, true, 150_000_000)
+		_, err = consolidate(db, "p2", 2, 60_000_000)
+		var de *domain.Error
+		require.ErrorAs(t, err, &de, "150,000,000 + 60,000,000 is over the ceiling")
+		require.Contains(t, de.Message, "sudah terpakai Rp 150.000.000")
+		_, err = consolidate(db, "p2", 2, 50_000_000)
+		require.NoError(t, err)
+
+		// The consolidate at seq 2 is replaced by a defer: p1 reserves
+		// nothing, and p2 may take the whole ceiling.
+		replace(2, "defer", domain.StageDeferred, false, 0)
+		events, err := db.ListProposalEvents(ctx, "p1")
+		require.NoError(t, err)
+		require.Len(t, events, 2, "create and the defer that replaced seq 2 and what followed")
+		_, err = consolidate(db, "p2", 3, 200_000_000)
+		require.NoError(t, err)
+	})
+}
+
 // Consolidates racing for the last of a ceiling are judged one after the
 // other: exactly as many fit as the ceiling allows.
 func TestRecordConsolidationRace(t *testing.T) {
