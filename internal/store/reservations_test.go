@@ -35,13 +35,21 @@ func ceilingFixture(t *testing.T, db *store.DB, ids ...string) {
 
 // consolidate records proposal id's consolidate of amount at seq.
 func consolidate(db *store.DB, id string, seq int64, amount int64) (bool, error) {
-	p := sampleProposal(d26(4, 2))
-	p.ID, p.CycleID, p.RegionCode = id, "74-2027", "74.05.03"
-	p.Stage, p.Consolidated, p.ConsolidatedAmountIDR, p.Version = domain.StageConsolidation, true, amount, seq
-	ev := store.ProposalEvent{ProposalID: id, Seq: seq, Action: "consolidate", FromStage: domain.StageConsolidation, ToStage: domain.StageConsolidation,
-		At: d26(4, 2), TransitionID: fmt.Sprintf("update:%s-%d", id, seq)}
+	p, ev := consolidationStep(id, seq, "consolidate", domain.StageConsolidation, amount)
 	r := store.Reservation{CycleID: "74-2027", ProposalID: id, RegionCode: "74.05", AmountIDR: amount}
 	return db.RecordConsolidation(context.Background(), r, p, ev)
+}
+
+// consolidationStep is the state and event of proposal id (in Andoolo,
+// cycle 74-2027) after action at seq, out of consolidation into stage,
+// consolidated at amount unless amount is 0.
+func consolidationStep(id string, seq int64, action string, stage domain.Stage, amount int64) (store.Proposal, store.ProposalEvent) {
+	p := sampleProposal(d26(4, 2))
+	p.ID, p.CycleID, p.RegionCode = id, "74-2027", "74.05.03"
+	p.Stage, p.Consolidated, p.ConsolidatedAmountIDR, p.Version = stage, amount > 0, amount, seq
+	ev := store.ProposalEvent{ProposalID: id, Seq: seq, Action: action, FromStage: domain.StageConsolidation, ToStage: stage,
+		At: d26(4, 2), TransitionID: fmt.Sprintf("update:%s-%s-%d", id, action, seq)}
+	return p, ev
 }
 
 func TestRecordConsolidationKeepsToTheCeiling(t *testing.T) {
@@ -113,22 +121,19 @@ func TestReplacedConsolidateFollowsTheSnapshot(t *testing.T) {
 		_, err = consolidate(db, "p1", 3, 180_000_000)
 		require.NoError(t, err)
 
-		// replace records, at seq, a transition of another decision whose
-		// state is p1 consolidated at amount, or not consolidated.
-		replace := func(seq int64, action string, stage domain.Stage, consolidated bool, amount int64) {
+		// replace records, at seq, a transition of another decision (the
+		// event's transition ID differs) leaving p1 in stage at amount.
+		replace := func(seq int64, action string, stage domain.Stage, amount int64) {
 			t.Helper()
-			p := sampleProposal(d26(4, 3))
-			p.ID, p.CycleID, p.RegionCode = "p1", "74-2027", "74.05.03"
-			p.Stage, p.Consolidated, p.ConsolidatedAmountIDR, p.Version = stage, consolidated, amount, seq
-			rec, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: seq, Action: action,
-				FromStage: domain.StageConsolidation, ToStage: stage, At: d26(4, 3), TransitionID: fmt.Sprintf("update:reset-%d", seq)})
+			p, ev := consolidationStep("p1", seq, action, stage, amount)
+			rec, err := db.RecordTransition(ctx, p, ev)
 			require.NoError(t, err)
 			require.True(t, rec, "the replacing transition is recorded")
 		}
 
 		// The re-consolidate at seq 3 is replaced by a lock: p1 holds its
 		// 150,000,000 of seq 2 again, so 50,000,000 is left, not 20,000,000.
-		replace(3, "lock", domain.StageMinistry, true, 150_000_000)
+		replace(3, "lock", domain.StageMinistry, 150_000_000)
 		_, err = consolidate(db, "p2", 2, 60_000_000)
 		var de *domain.Error
 		require.ErrorAs(t, err, &de, "150,000,000 + 60,000,000 is over the ceiling")
@@ -138,7 +143,7 @@ func TestReplacedConsolidateFollowsTheSnapshot(t *testing.T) {
 
 		// The consolidate at seq 2 is replaced by a defer: p1 reserves
 		// nothing, and p2 may take the whole ceiling.
-		replace(2, "defer", domain.StageDeferred, false, 0)
+		replace(2, "defer", domain.StageDeferred, 0)
 		events, err := db.ListProposalEvents(ctx, "p1")
 		require.NoError(t, err)
 		require.Len(t, events, 2, "create and the defer that replaced seq 2 and what followed")
