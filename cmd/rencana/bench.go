@@ -1312,8 +1312,8 @@ type benchResult struct {
 	// TaskPolls are the workflow tasks of rencana's queue handed to its
 	// worker during the drive (embedded stack only; zero when unread), as
 	// the dev server's counters report them: they trail by their reporting
-	// interval, about a second, so the share is exact and the counts are
-	// not.
+	// interval, about a second, so the counts miss that much at each end
+	// of the drive; the share is what to read.
 	TaskPolls taskPolls
 }
 
