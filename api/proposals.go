@@ -351,24 +351,8 @@ type proposalList struct {
 // rows were hidden after reading them.
 func (s *Server) listProposals(c echo.Context) error {
 	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
-	q := store.ProposalQuery{
-		CycleID: strings.TrimSpace(c.QueryParam("cycle_id")),
-		Stage:   domain.Stage(c.QueryParam("stage")),
-		Region:  strings.TrimSpace(c.QueryParam("region")),
-		Q:       c.QueryParam("q"),
-	}
-	var v domain.Validation
-	if q.Stage != "" && !validStage(q.Stage) {
-		v.Add("stage", "Tahap %q tidak dikenal; pilih salah satu: %s.", q.Stage, stageList())
-	}
-	if q.Region != "" {
-		if _, err := domain.ParseRegionCode(q.Region); err != nil {
-			v.Add("region", "Kode wilayah %q tidak berbentuk 74, 74.05 atau 74.05.03.", q.Region)
-		}
-	}
-	checkLen(&v, "q", "Kata kunci", q.Q, maxQuery)
-	checkLen(&v, "cycle_id", "Siklus", q.CycleID, maxCycleID)
-	if err := v.Err(); err != nil {
+	q, err := s.proposalQuery(c)
+	if err != nil {
 		return err
 	}
 	limit, err := queryInt(c, "limit", 1, store.MaxPageSize, 50)
@@ -381,9 +365,6 @@ func (s *Server) listProposals(c echo.Context) error {
 		return err
 	} else if ok {
 		q.After = &store.ProposalCursor{CreatedAt: cur.CreatedAt, ID: cur.ID}
-	}
-	if q.Scopes, err = s.authz.VisibleScopes(ctx, user, now); err != nil {
-		return err
 	}
 	items, next, err := s.db.ListProposals(ctx, q)
 	if err != nil {
@@ -406,6 +387,70 @@ func (s *Server) listProposals(c echo.Context) error {
 		out.NextCursor = &s
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// proposalQuery reads the filters a list and a summary share (cycle_id,
+// stage, region, q) and scopes them to what the caller may see.
+func (s *Server) proposalQuery(c echo.Context) (store.ProposalQuery, error) {
+	q := store.ProposalQuery{
+		CycleID: strings.TrimSpace(c.QueryParam("cycle_id")),
+		Stage:   domain.Stage(c.QueryParam("stage")),
+		Region:  strings.TrimSpace(c.QueryParam("region")),
+		Q:       c.QueryParam("q"),
+	}
+	var v domain.Validation
+	if q.Stage != "" && !validStage(q.Stage) {
+		v.Add("stage", "Tahap %q tidak dikenal; pilih salah satu: %s.", q.Stage, stageList())
+	}
+	if q.Region != "" {
+		if _, err := domain.ParseRegionCode(q.Region); err != nil {
+			v.Add("region", "Kode wilayah %q tidak berbentuk 74, 74.05 atau 74.05.03.", q.Region)
+		}
+	}
+	checkLen(&v, "q", "Kata kunci", q.Q, maxQuery)
+	checkLen(&v, "cycle_id", "Siklus", q.CycleID, maxCycleID)
+	if err := v.Err(); err != nil {
+		return q, err
+	}
+	var err error
+	q.Scopes, err = s.authz.VisibleScopes(c.Request().Context(), currentUser(c), s.now())
+	return q, err
+}
+
+// summaryGroup is one stage's or one kab/kota's share of a summary.
+type summaryGroup struct {
+	Key       string `json:"key"`
+	Count     int64  `json:"count"`
+	AmountIDR int64  `json:"amount_idr"`
+}
+
+type proposalSummary struct {
+	Count     int64          `json:"count"`
+	AmountIDR int64          `json:"amount_idr"`
+	Stages    []summaryGroup `json:"stages"`
+	KabKota   []summaryGroup `json:"kabkota"`
+}
+
+// summarizeProposals counts what listProposals would page through, with
+// the same filters and the same visibility, in the database: a cycle's
+// charts need not read every proposal.
+func (s *Server) summarizeProposals(c echo.Context) error {
+	q, err := s.proposalQuery(c)
+	if err != nil {
+		return err
+	}
+	sum, err := s.db.SummarizeProposals(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	groups := func(gs []store.SummaryGroup) []summaryGroup {
+		out := make([]summaryGroup, 0, len(gs))
+		for _, g := range gs {
+			out = append(out, summaryGroup(g))
+		}
+		return out
+	}
+	return c.JSON(http.StatusOK, proposalSummary{Count: sum.Count, AmountIDR: sum.AmountIDR, Stages: groups(sum.Stages), KabKota: groups(sum.KabKota)})
 }
 
 func validStage(s domain.Stage) bool {

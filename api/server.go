@@ -183,6 +183,7 @@ func (s *Server) routes() {
 
 	v1.POST("/proposals", s.createProposal, a...)
 	v1.GET("/proposals", s.listProposals, a...)
+	v1.GET("/proposals/summary", s.summarizeProposals, a...)
 	v1.GET("/proposals/:id", s.getProposal, a...)
 	v1.PATCH("/proposals/:id", s.editProposal, a...)
 	v1.GET("/proposals/:id/history", s.proposalHistory, a...)

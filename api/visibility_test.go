@@ -86,6 +86,10 @@ func TestVisibilityFollowsScopes(t *testing.T) {
 			w = slices.Clone(w)
 			sort.Strings(w)
 			require.Equal(t, w, got, "list of %s", p.username)
+			// The summary counts exactly what the list shows.
+			sum := e.as(p, http.MethodGet, "/api/v1/proposals/summary", nil)
+			require.Equal(t, http.StatusOK, sum.Code, sum.Body.String())
+			require.EqualValues(t, len(w), sum.body["count"], "summary of %s", p.username)
 		}
 
 		// Outside the scope is 404 everywhere, exactly as for no proposal.
@@ -153,6 +157,20 @@ func TestListFiltersAndPaging(t *testing.T) {
 		e.insertProposal(sampleRow("usl-baru", e.cycle.ID, "74.05.03", domain.StageDraft))
 		rest := e.listAll(kecPlanner, "cursor="+url.QueryEscape(r.body["next_cursor"].(string)), 10)
 		require.Equal(t, want, append(first, rest...))
+
+		// The summary takes the same filters, within the same scope.
+		sum := e.as(liaison, http.MethodGet, "/api/v1/proposals/summary?stage=kabkota_review", nil)
+		require.Equal(t, http.StatusOK, sum.Code, sum.Body.String())
+		require.EqualValues(t, 1, sum.body["count"])
+		require.Equal(t, []any{map[string]any{"key": "kabkota_review", "count": 1.0, "amount_idr": sum.body["amount_idr"]}}, sum.body["stages"])
+		require.Equal(t, []any{map[string]any{"key": "74.05", "count": 1.0, "amount_idr": sum.body["amount_idr"]}}, sum.body["kabkota"])
+		sum = e.as(kabPlanner, http.MethodGet, "/api/v1/proposals/summary?region=74.05", nil)
+		require.EqualValues(t, 28, sum.body["count"], "the 27 listed above and usl-baru")
+		sum = e.as(kecPlanner, http.MethodGet, "/api/v1/proposals/summary?region=74.05.04", nil)
+		require.EqualValues(t, 0, sum.body["count"], "a filter never widens the scope")
+		require.Equal(t, []any{}, sum.body["stages"])
+		requireField(t, e.as(liaison, http.MethodGet, "/api/v1/proposals/summary?stage=selesai", nil), "stage")
+		requireField(t, e.as(liaison, http.MethodGet, "/api/v1/proposals/summary?region=74.5", nil), "region")
 
 		for _, bad := range []struct{ query, field string }{
 			{"stage=selesai", "stage"}, {"region=74.5", "region"}, {"limit=0", "limit"}, {"limit=201", "limit"},

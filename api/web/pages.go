@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -489,8 +488,20 @@ type datedLabel struct {
 	At    time.Time
 }
 
-// summaryLimit bounds how many proposals the cycle page reads for its charts.
-const summaryLimit = 5000
+// proposalSummary is GET /api/v1/proposals/summary: the cycle page's
+// charts, counted by the database whatever the cycle's size.
+type proposalSummary struct {
+	Count     int64 `json:"count"`
+	AmountIDR int64 `json:"amount_idr"`
+	Stages    []struct {
+		Key   domain.Stage `json:"key"`
+		Count int64        `json:"count"`
+	} `json:"stages"`
+	KabKota []struct {
+		Key       string `json:"key"`
+		AmountIDR int64  `json:"amount_idr"`
+	} `json:"kabkota"`
+}
 
 func (h *Handler) cycle(w http.ResponseWriter, r *http.Request, s *session) {
 	h.renderCycle(w, r, s, http.StatusOK, "", nil)
@@ -502,53 +513,29 @@ func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, s, err)
 		return
 	}
-	perStage := map[domain.Stage]int64{}
-	perKab := map[string]int64{}
-	var total, amount int64
-	partial := false
-	q := url.Values{"cycle_id": {c.ID}, "limit": {"200"}}
-	for {
-		var page proposalPage
-		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals", query: q}, &page); err != nil {
-			h.fail(w, r, s, err)
-			return
-		}
-		for _, p := range page.Items {
-			total++
-			amount += p.AmountIDR
-			perStage[p.Stage]++
-			perKab[domain.RegionKabKota(p.RegionCode)] += p.AmountIDR
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		if total >= summaryLimit {
-			partial = true
-			break
-		}
-		q.Set("cursor", page.NextCursor)
+	var sum proposalSummary
+	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/proposals/summary", query: url.Values{"cycle_id": {c.ID}}}, &sum); err != nil {
+		h.fail(w, r, s, err)
+		return
 	}
 	var stageBars, kabBars []bar
-	for _, st := range listStages {
-		if n := perStage[st]; n > 0 {
-			stageBars = append(stageBars, bar{Label: st.Label(), Value: n, Text: strconv.FormatInt(n, 10)})
-		}
+	for _, st := range sum.Stages {
+		stageBars = append(stageBars, bar{Label: st.Key.Label(), Value: st.Count, Text: strconv.FormatInt(st.Count, 10)})
 	}
-	for code, amt := range perKab {
-		name := code
+	for _, k := range sum.KabKota { // largest amount first
+		name := k.Key
 		var reg regionView
-		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions/" + url.PathEscape(code)}, &reg); err == nil {
+		if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/regions/" + url.PathEscape(k.Key)}, &reg); err == nil {
 			name = reg.Name
 		}
-		kabBars = append(kabBars, bar{Label: name, Value: amt, Text: rupiah(amt)})
+		kabBars = append(kabBars, bar{Label: name, Value: k.AmountIDR, Text: rupiah(k.AmountIDR)})
 	}
-	sort.Slice(kabBars, func(i, j int) bool { return kabBars[i].Value > kabBars[j].Value })
 	cal := c.Calendar
 	d := s.base("Siklus "+c.ID, "siklus")
 	d.Flash = r.URL.Query().Get("pesan")
 	d.Error, d.Fields = errMsg, fields
 	d.Data = map[string]any{
-		"Cycle": c, "PhaseLabel": c.Phase.Label(), "Total": total, "Amount": amount, "Partial": partial,
+		"Cycle": c, "PhaseLabel": c.Phase.Label(), "Total": sum.Count, "Amount": sum.AmountIDR,
 		"StageChart": barChart(stageBars), "AmountChart": barChart(kabBars),
 		"CanMove": s.user.has(domain.RoleKadisProvinsi),
 		"Dates": []datedLabel{

@@ -178,12 +178,13 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		return append(ts, submit(`form.calendar-form button`))
 	}
 	h := time.Hour
-	var board, consolidationPage, final string
+	var board, consolidationPage, final, cyclePage string
 	require.NoError(t, runSteps(ctx,
 		logout(),
 		loginAs(base, "kadis.sultra", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID),
 		chromedp.WaitVisible(`form.calendar-form`, chromedp.ByQuery),
+		chromedp.Text(`main`, &cyclePage, chromedp.ByQuery),
 		setDates([]time.Duration{-4 * h, -3 * h, -2 * h, 24 * h, 48 * h, 72 * h, 96 * h}),
 		shot(t, dir, "08-siklus"),
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/rakorda"),
@@ -231,6 +232,8 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.Text(`.stage`, &final, chromedp.ByQuery),
 		shot(t, dir, "12-final"),
 	))
+	require.Regexp(t, `[1-9][0-9]* usulan, jumlah pagu usulan Rp [1-9]`, cyclePage, "the cycle page counts its proposals")
+	require.Contains(t, cyclePage, "Konawe Selatan", "the cycle page's chart names each kab/kota")
 	require.Contains(t, board, title)
 	require.Contains(t, board, "Rp 150.000.000", "the board shows each kab/kota's total")
 	require.Contains(t, consolidationPage, "Rp 140.000.000")

@@ -84,29 +84,11 @@ func pageSize(n int) int {
 // ListProposals returns a page of the proposals q selects, newest first,
 // and the cursor of the next page (nil on the last page).
 func (db *DB) ListProposals(ctx context.Context, q ProposalQuery) ([]Proposal, *ProposalCursor, error) {
-	cond, args, ok := scopeCondition(q.Scopes)
+	tx, ok := db.selectProposals(ctx, q)
 	if !ok {
 		return []Proposal{}, nil, nil
 	}
 	limit := pageSize(q.Limit)
-	tx := db.Gorm.WithContext(ctx).Model(&proposalRow{})
-	if cond != "" {
-		tx = tx.Where(cond, args...)
-	}
-	if q.CycleID != "" {
-		tx = tx.Where("cycle_id = ?", q.CycleID)
-	}
-	if q.Stage != "" {
-		tx = tx.Where("stage = ?", string(q.Stage))
-	}
-	if q.Region != "" {
-		// The API accepts only well-formed region codes here.
-		tx = tx.Where("(region_code = ? OR region_code LIKE ?)", q.Region, q.Region+".%")
-	}
-	if s := strings.TrimSpace(q.Q); s != "" {
-		pattern := "%" + likeEscaper.Replace(strings.ToLower(s)) + "%"
-		tx = tx.Where(`(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, pattern, pattern)
-	}
 	if a := q.After; a != nil {
 		at := a.CreatedAt.UTC()
 		// A row-value comparison, which both engines turn into one seek on
@@ -127,6 +109,105 @@ func (db *DB) ListProposals(ctx context.Context, q ProposalQuery) ([]Proposal, *
 		next = &ProposalCursor{CreatedAt: last.CreatedAt, ID: last.ID}
 	}
 	return out, next, nil
+}
+
+// selectProposals is the query of the proposals q selects, its scopes,
+// cycle, stage, region and words, without paging; ok is false when the
+// scopes let nothing through.
+func (db *DB) selectProposals(ctx context.Context, q ProposalQuery) (_ *gorm.DB, ok bool) {
+	cond, args, ok := scopeCondition(q.Scopes)
+	if !ok {
+		return nil, false
+	}
+	tx := db.Gorm.WithContext(ctx).Model(&proposalRow{})
+	if cond != "" {
+		tx = tx.Where(cond, args...)
+	}
+	if q.CycleID != "" {
+		tx = tx.Where("cycle_id = ?", q.CycleID)
+	}
+	if q.Stage != "" {
+		tx = tx.Where("stage = ?", string(q.Stage))
+	}
+	if q.Region != "" {
+		// The API accepts only well-formed region codes here.
+		tx = tx.Where("(region_code = ? OR region_code LIKE ?)", q.Region, q.Region+".%")
+	}
+	if s := strings.TrimSpace(q.Q); s != "" {
+		pattern := "%" + likeEscaper.Replace(strings.ToLower(s)) + "%"
+		tx = tx.Where(`(LOWER(title) LIKE ? ESCAPE '\' OR LOWER(description) LIKE ? ESCAPE '\')`, pattern, pattern)
+	}
+	return tx, true
+}
+
+// ProposalSummary counts what a ProposalQuery selects, whatever its size:
+// the proposals and their amounts in all, per stage and per kab/kota.
+type ProposalSummary struct {
+	Count     int64
+	AmountIDR int64
+	// Stages are in domain.Stages order, only those with proposals.
+	Stages []SummaryGroup
+	// KabKota are keyed by domain.RegionKabKota (a province's own
+	// proposals count under the province), largest amount first.
+	KabKota []SummaryGroup
+}
+
+// SummaryGroup is one stage's or one kab/kota's share of a summary.
+type SummaryGroup struct {
+	Key       string
+	Count     int64
+	AmountIDR int64
+}
+
+// SummarizeProposals counts the proposals q selects (Limit and After are
+// ignored) in the database, so a cycle page need not read them all.
+func (db *DB) SummarizeProposals(ctx context.Context, q ProposalQuery) (ProposalSummary, error) {
+	var sum ProposalSummary
+	tx, ok := db.selectProposals(ctx, q)
+	if !ok {
+		return sum, nil
+	}
+	// One pass grouped by stage and region; kab/kota are folded here, as
+	// domain.RegionKabKota says, rather than in each engine's SQL.
+	var rows []struct {
+		Stage      string
+		RegionCode string
+		N          int64
+		Amount     int64
+	}
+	if err := tx.Select("stage, region_code, COUNT(*) AS n, COALESCE(SUM(amount_idr), 0) AS amount").
+		Group("stage, region_code").Scan(&rows).Error; err != nil {
+		return sum, fmt.Errorf("summarize proposals: %w", err)
+	}
+	stages := map[string]*SummaryGroup{}
+	kab := map[string]*SummaryGroup{}
+	add := func(m map[string]*SummaryGroup, key string, n, amount int64) {
+		g := m[key]
+		if g == nil {
+			g = &SummaryGroup{Key: key}
+			m[key] = g
+		}
+		g.Count += n
+		g.AmountIDR += amount
+	}
+	for _, r := range rows {
+		sum.Count += r.N
+		sum.AmountIDR += r.Amount
+		add(stages, r.Stage, r.N, r.Amount)
+		add(kab, domain.RegionKabKota(r.RegionCode), r.N, r.Amount)
+	}
+	for _, st := range domain.Stages {
+		if g := stages[string(st)]; g != nil {
+			sum.Stages = append(sum.Stages, *g)
+		}
+	}
+	for _, g := range kab {
+		sum.KabKota = append(sum.KabKota, *g)
+	}
+	slices.SortFunc(sum.KabKota, func(a, b SummaryGroup) int {
+		return cmp.Or(cmp.Compare(b.AmountIDR, a.AmountIDR), cmp.Compare(a.Key, b.Key))
+	})
+	return sum, nil
 }
 
 func rowsToProposals(rows []proposalRow, limit int) ([]Proposal, error) {

@@ -105,6 +105,43 @@ func TestListProposalsScopesFiltersAndKeyset(t *testing.T) {
 	})
 }
 
+// The summary counts in the database what a list would page through: the
+// same scopes and filters, per stage and per kab/kota.
+func TestSummarizeProposals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+		mk := func(id, region string, stage domain.Stage, amount int64) store.Proposal {
+			return store.Proposal{ID: id, RegionCode: region, Title: "Usulan " + id, Stage: stage, AmountIDR: amount, CreatedBy: "u", CreatedAt: at}
+		}
+		seedQueries(t, db, []store.Proposal{
+			mk("a", "74.05.03", domain.StageDraft, 100),
+			mk("b", "74.05.04", domain.StageDraft, 20),
+			mk("c", "74.05", domain.StageRakorda, 3),
+			mk("d", "74.71.01", domain.StageRakorda, 500),
+			mk("e", "74", domain.StageDraft, 7),
+			{ID: "f", CycleID: "74-2028", RegionCode: "74.05.03", Title: "Tahun lain", Stage: domain.StageDraft, AmountIDR: 9, CreatedBy: "u", CreatedAt: at},
+		})
+		sum := func(q store.ProposalQuery) store.ProposalSummary {
+			t.Helper()
+			s, err := db.SummarizeProposals(ctx, q)
+			require.NoError(t, err)
+			return s
+		}
+		require.Equal(t, store.ProposalSummary{Count: 5, AmountIDR: 630,
+			Stages: []store.SummaryGroup{{Key: "draft", Count: 3, AmountIDR: 127}, {Key: "rakorda", Count: 2, AmountIDR: 503}},
+			KabKota: []store.SummaryGroup{{Key: "74.71", Count: 1, AmountIDR: 500}, {Key: "74.05", Count: 3, AmountIDR: 123}, {Key: "74", Count: 1, AmountIDR: 7}},
+		}, sum(store.ProposalQuery{Scopes: []string{"*"}, CycleID: "74-2027"}))
+		require.Equal(t, store.ProposalSummary{Count: 3, AmountIDR: 123,
+			Stages:  []store.SummaryGroup{{Key: "draft", Count: 2, AmountIDR: 120}, {Key: "rakorda", Count: 1, AmountIDR: 3}},
+			KabKota: []store.SummaryGroup{{Key: "74.05", Count: 3, AmountIDR: 123}},
+		}, sum(store.ProposalQuery{Scopes: []string{"74.05"}, CycleID: "74-2027"}), "a kab/kota sees its own")
+		require.Equal(t, int64(1), sum(store.ProposalQuery{Scopes: []string{"*"}, CycleID: "74-2027", Stage: domain.StageDraft, Region: "74.05.04"}).Count)
+		require.Equal(t, int64(6), sum(store.ProposalQuery{Scopes: []string{"*"}}).Count, "every cycle")
+		require.Equal(t, store.ProposalSummary{}, sum(store.ProposalQuery{CycleID: "74-2027"}), "no scope counts nothing")
+	})
+}
+
 func TestListTaskCandidates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
