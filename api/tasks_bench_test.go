@@ -221,3 +221,39 @@ func BenchmarkTasks(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProposalSummary measures GET /api/v1/proposals/summary (the
+// cycle page's charts) over the same 100,000 proposals: a kecamatan, a
+// province and the whole country.
+func BenchmarkProposalSummary(b *testing.B) {
+	benchOnce.Do(func() { bench, benchErr = newBenchFixture() })
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	for _, role := range []domain.Role{domain.RoleCamat, domain.RoleKadisProvinsi, domain.RolePenghubungKementrian} {
+		b.Run(string(role), func(b *testing.B) {
+			token := bench.tokens[string(role)]
+			var n int64
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/proposals/summary", nil)
+				req.Header.Set("Authorization", "Bearer "+token)
+				rec := httptest.NewRecorder()
+				bench.srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body.String())
+				}
+				var out struct {
+					Count int64 `json:"count"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+					b.Fatal(err)
+				}
+				n = out.Count
+			}
+			if n == 0 {
+				b.Fatalf("%s sees no proposals: the benchmark measures nothing", role)
+			}
+			b.ReportMetric(float64(n), "proposals")
+		})
+	}
+}
