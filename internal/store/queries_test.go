@@ -129,7 +129,7 @@ func TestSummarizeProposals(t *testing.T) {
 			return s
 		}
 		require.Equal(t, store.ProposalSummary{Count: 5, AmountIDR: 630,
-			Stages: []store.SummaryGroup{{Key: "draft", Count: 3, AmountIDR: 127}, {Key: "rakorda", Count: 2, AmountIDR: 503}},
+			Stages:  []store.SummaryGroup{{Key: "draft", Count: 3, AmountIDR: 127}, {Key: "rakorda", Count: 2, AmountIDR: 503}},
 			KabKota: []store.SummaryGroup{{Key: "74.71", Count: 1, AmountIDR: 500}, {Key: "74.05", Count: 3, AmountIDR: 123}, {Key: "74", Count: 1, AmountIDR: 7}},
 		}, sum(store.ProposalQuery{Scopes: []string{"*"}, CycleID: "74-2027"}))
 		require.Equal(t, store.ProposalSummary{Count: 3, AmountIDR: 123,
