@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -112,8 +111,7 @@ func TestLoginRefusals(t *testing.T) {
 	t.Run("not JSON", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "/api/v1/auth/login", bytes.NewBufferString("username=a"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		e.srv.ServeHTTP(rec, req)
+		rec := e.serve(req)
 		require.Equal(t, http.StatusUnsupportedMediaType, rec.Code)
 	})
 }
@@ -144,8 +142,7 @@ func TestAuthenticationRequired(t *testing.T) {
 	// A token in another scheme is not a bearer token.
 	req, _ := http.NewRequest(http.MethodGet, "/api/v1/me", nil)
 	req.Header.Set("Authorization", "Basic "+e.token(camat))
-	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, req)
+	rec := e.serve(req)
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	// The valid one works.
 	require.Equal(t, http.StatusOK, e.as(camat, http.MethodGet, "/api/v1/me", nil).Code)

@@ -60,66 +60,6 @@ func (s *Server) exportRoutes(v1 *echo.Group, a []echo.MiddlewareFunc) {
 	v1.GET("/proposals/:id/sipd-suggestions", s.sipdSuggestions, a...)
 }
 
-// exportOperations documents exportRoutes.
-func exportOperations() []Operation {
-	pCycle := Param{Name: "cycle_id", In: "query", Desc: "Satu siklus (satu provinsi), misalnya 74-2027. Isi cycle_id atau fiscal_year, tidak keduanya.", Schema: str("")}
-	pYear := Param{Name: "fiscal_year", In: "query", Desc: "Satu tahun anggaran, semua provinsi (penghubung kementerian). Isi cycle_id atau fiscal_year, tidak keduanya.", Schema: jsonObject{"type": "integer"}}
-	return []Operation{
-		{Method: "GET", Path: "/api/v1/exports/consolidated", ID: "exportConsolidated", Tag: "ekspor",
-			Summary: "Daftar konsolidasi (DESIGN.md) sebagai CSV atau XLSX, dialirkan baris demi baris; " +
-				"nama berkas di Content-Disposition. Siklus: perencana dan kepala dinas provinsi itu serta penghubung kementerian; " +
-				"tahun anggaran (semua provinsi): penghubung kementerian. Siklus di luar cakupan Anda: 404.",
-			Params: []Param{pCycle, pYear,
-				{Name: "format", In: "query", Desc: "csv (bawaan) atau xlsx (sheet per provinsi, subtotal per kab/kota, total keseluruhan).", Schema: strEnum("", "csv", "xlsx")}},
-			Status: 200, ResultType: "text/csv, " + baseMediaType(export.XLSX.ContentType()), Errors: []int{403, 404, 422}},
-		{Method: "GET", Path: "/api/v1/exports/audit", ID: "exportAudit", Tag: "ekspor",
-			Summary: "Jejak audit satu siklus sebagai CSV: setiap perpindahan tahap setiap usulan, terlama dahulu (siapa, peran, kapan, dari/ke tahap, komentar).",
-			Params:  []Param{{Name: "cycle_id", In: "query", Required: true, Desc: "Siklus, misalnya 74-2027.", Schema: str("")}},
-			Status:  200, ResultType: "text/csv", Errors: []int{403, 404, 422}},
-		{Method: "POST", Path: "/api/v1/exports/decisions", ID: "uploadDecisions", Tag: "ekspor",
-			Summary: "Jawaban kementerian sekaligus: unggah daftar konsolidasi yang diekspor (CSV atau XLSX, paling besar 64 MB) " +
-				"sebagai multipart/form-data kolom file, dengan kolom keputusan_kementerian berisi danai atau tolak " +
-				"(tolak wajib berisi alasan; danai memakai sumber_dana baris itu). Semua baris diperiksa dahulu: satu kesalahan menolak seluruh berkas (422, errors[] per baris). " +
-				"Lalu setiap keputusan dicatat sebagai aksi fund/decline atas nama pengunggah. Bila pencatatan gagal di tengah jalan, keputusan yang sudah dicatat tetap berlaku " +
-				"dan jawabannya menyebut berapa; unggah ulang berkas yang sama untuk menyelesaikan: keputusan yang sudah berlaku dilewati (skipped).",
-			Params: []Param{pCycle, pYear}, Body: "DecisionUpload", BodyType: "multipart/form-data", BodyReq: true,
-			Status: 200, Result: "DecisionSummary", Errors: []int{403, 404, 409, 413, 415, 422, 503}},
-		{Method: "GET", Path: "/api/v1/proposals/{id}/sipd-suggestions", ID: "sipdSuggestions", Tag: "usulan",
-			Summary: "Lima sub kegiatan SIPD yang paling mungkin untuk usulan ini (kemiripan teks judul, uraian, indikator dan kategori), " +
-				"dari versi nomenklatur yang berlaku untuk tahun anggarannya dan tingkat pemda usulan.",
-			Params: []Param{pID}, Status: 200, Result: "SIPDSuggestionList", Errors: []int{404}},
-	}
-}
-
-// exportSchemas are the schemas exportOperations refer to.
-func exportSchemas() jsonObject {
-	return jsonObject{
-		"DecisionUpload": object([]string{"file"}, jsonObject{
-			"file": jsonObject{"type": "string", "format": "binary",
-				"description": "Berkas .csv atau .xlsx (format dari ekstensi nama berkas, atau dari Content-Type bagian itu: text/csv atau " +
-					baseMediaType(export.XLSX.ContentType()) + ")."},
-		}),
-		"DecisionItem": object([]string{"proposal_id", "action", "stage", "row"}, jsonObject{
-			"proposal_id": str("Usulan."), "action": strEnum("Keputusan yang dicatat.", "fund", "decline"),
-			"stage": strEnum("Tahap usulan sesudahnya.", names(domain.Stages)...),
-			"sheet": str("Sheet asal (XLSX)."), "row": integer("Nomor baris di berkas."),
-		}),
-		"DecisionSummary": object([]string{"applied", "skipped", "items"}, jsonObject{
-			"applied": integer("Keputusan yang dicatat oleh unggahan ini."),
-			"skipped": integer("Keputusan di berkas yang sudah berlaku sebelumnya (misalnya dari unggahan yang terhenti), dilewati."),
-			"items":   array(ref("DecisionItem")),
-		}),
-		"SIPDSuggestion": object([]string{"code", "name", "kegiatan_code", "kegiatan_name", "program_code", "program_name", "score"}, jsonObject{
-			"code": str("Kode sub kegiatan."), "name": str("Nama sub kegiatan."),
-			"kegiatan_code": str("Kegiatan di atasnya."), "kegiatan_name": str("Nama kegiatan."),
-			"program_code": str("Program."), "program_name": str("Nama program."),
-			"indikator": str("Indikator sub kegiatan."), "satuan": str("Satuan."),
-			"score": number("Skor kemiripan; hanya urutannya yang bermakna."),
-		}),
-		"SIPDSuggestionList": object([]string{"items"}, jsonObject{"items": array(ref("SIPDSuggestion"))}),
-	}
-}
-
 // baseMediaType drops the parameters of a media type ("text/csv;
 // charset=utf-8" is "text/csv").
 func baseMediaType(t string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -270,8 +271,7 @@ func (e *env) do(method, path, token string, body any, headers ...header) respon
 	for _, h := range headers {
 		req.Header.Set(h.k, h.v)
 	}
-	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, req)
+	rec := e.serve(req)
 	out := response{ResponseRecorder: rec}
 	if rec.Body.Len() > 0 && strings.Contains(rec.Header().Get("Content-Type"), "json") {
 		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out.body), rec.Body.String())
@@ -282,6 +282,34 @@ func (e *env) do(method, path, token string, body any, headers ...header) respon
 		e.mu.Unlock()
 	}
 	return out
+}
+
+// serve sends req through the server, checking both sides against the
+// contract (api/openapi.yaml).
+func (e *env) serve(req *http.Request) *httptest.ResponseRecorder {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.serveTo(rec, rec, req)
+	return rec
+}
+
+// serveTo is serve writing to w, whose recorder rec the check reads: for
+// tests that watch how the answer is written.
+func (e *env) serveTo(w http.ResponseWriter, rec *httptest.ResponseRecorder, req *http.Request) {
+	e.t.Helper()
+	// The server reads the body as it likes (streams, refuses early); a
+	// copy of what it read is what the request check sees.
+	var sent bytes.Buffer
+	if req.Body != nil {
+		req.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.TeeReader(req.Body, &sent), req.Body}
+	}
+	probe := req.Clone(req.Context())
+	e.srv.ServeHTTP(w, req)
+	probe.Body = io.NopCloser(bytes.NewReader(sent.Bytes()))
+	checkContract(e.t, probe, rec)
 }
 
 // as is do with p's token.

@@ -39,8 +39,7 @@ func login(t *testing.T, e *env, username, password, remote, forwardedFor string
 	if forwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", forwardedFor)
 	}
-	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, req)
+	rec := e.serve(req)
 	return rec
 }
 
