@@ -15,24 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rencana-id/rencana/internal/domain"
-	"github.com/rencana-id/rencana/internal/store"
 )
-
-// Proposal is the representation of a proposal (store.Proposal), re-exported
-// so workflows can use it without importing the store.
-type Proposal = store.Proposal
-
-// Indicator is one measurable target of a proposal.
-type Indicator = store.Indicator
-
-// ProposalEvent is one line of a proposal's audit trail.
-type ProposalEvent = store.ProposalEvent
-
-// Notification is an in-app message to a user or to a role within a scope.
-type Notification = store.Notification
-
-// Reservation is a consolidated amount counted against a ceiling.
-type Reservation = store.Reservation
 
 // Store is what the activities need from the database; *store.DB implements
 // it, tests may use a fake.
@@ -40,13 +23,13 @@ type Store interface {
 	// RecordTransition writes the snapshot, appends the event and stores
 	// the transition's notifications in one transaction, idempotent on
 	// (proposal_id, seq).
-	RecordTransition(ctx context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error)
+	RecordTransition(ctx context.Context, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (bool, error)
 	// RecordConsolidation is RecordTransition that first checks and
 	// reserves a consolidated amount against its ceiling, in the same
 	// transaction; a refusal is a *domain.Error and writes nothing.
-	RecordConsolidation(ctx context.Context, r store.Reservation, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error)
+	RecordConsolidation(ctx context.Context, r domain.Reservation, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (bool, error)
 	// InsertNotification stores a notification, idempotent on its ID.
-	InsertNotification(ctx context.Context, n store.Notification) error
+	InsertNotification(ctx context.Context, n domain.Notification) error
 }
 
 // Activities carries the dependencies of every activity; register a pointer
@@ -77,14 +60,14 @@ func New(s Store) *Activities {
 // RecordTransitionInput is a proposal's snapshot after a change and the
 // audit event that describes the change.
 type RecordTransitionInput struct {
-	Proposal Proposal      `json:"proposal"`
-	Event    ProposalEvent `json:"event"`
+	Proposal domain.Proposal      `json:"proposal"`
+	Event    domain.ProposalEvent `json:"event"`
 	// Notifications are the in-app notifications the transition sends,
 	// stored in the same transaction (the mail outbox sends them on).
-	Notifications []Notification `json:"notifications,omitempty"`
+	Notifications []domain.Notification `json:"notifications,omitempty"`
 	// Reservation, on a consolidate, is checked against the ceiling and
 	// reserved in the same transaction (Store.RecordConsolidation).
-	Reservation *Reservation `json:"reservation,omitempty"`
+	Reservation *domain.Reservation `json:"reservation,omitempty"`
 }
 
 // RecordTransitionResult says whether this call wrote the event; false means
@@ -113,8 +96,8 @@ func (a *Activities) RecordTransition(ctx context.Context, in RecordTransitionIn
 // NotifyInput is one notification to store. Subject is the mail subject
 // of histories recorded before it moved into the Notification.
 type NotifyInput struct {
-	Notification Notification `json:"notification"`
-	Subject      string       `json:"subject,omitempty"`
+	Notification domain.Notification `json:"notification"`
+	Subject      string              `json:"subject,omitempty"`
 }
 
 // Notify stores the notification, idempotent on its ID (fixed by the

@@ -22,22 +22,22 @@ var _ activities.Store = (*store.DB)(nil)
 
 type stubStore struct {
 	recordErr, notifyErr error
-	notes                []store.Notification
-	reserved             []store.Reservation
+	notes                []domain.Notification
+	reserved             []domain.Reservation
 }
 
-func (s *stubStore) RecordTransition(context.Context, store.Proposal, store.ProposalEvent, ...store.Notification) (bool, error) {
+func (s *stubStore) RecordTransition(context.Context, domain.Proposal, domain.ProposalEvent, ...domain.Notification) (bool, error) {
 	return s.recordErr == nil, s.recordErr
 }
 
-func (s *stubStore) RecordConsolidation(_ context.Context, r store.Reservation, _ store.Proposal, _ store.ProposalEvent, _ ...store.Notification) (bool, error) {
+func (s *stubStore) RecordConsolidation(_ context.Context, r domain.Reservation, _ domain.Proposal, _ domain.ProposalEvent, _ ...domain.Notification) (bool, error) {
 	if s.recordErr == nil {
 		s.reserved = append(s.reserved, r)
 	}
 	return s.recordErr == nil, s.recordErr
 }
 
-func (s *stubStore) InsertNotification(_ context.Context, n store.Notification) error {
+func (s *stubStore) InsertNotification(_ context.Context, n domain.Notification) error {
 	if s.notifyErr != nil {
 		return s.notifyErr
 	}
@@ -48,8 +48,8 @@ func (s *stubStore) InsertNotification(_ context.Context, n store.Notification) 
 func TestRecordTransitionClassifiesErrors(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	in := activities.RecordTransitionInput{
-		Proposal: store.Proposal{ID: "p1"},
-		Event:    store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft},
+		Proposal: domain.Proposal{ID: "p1"},
+		Event:    domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft},
 	}
 
 	// A refusal cannot be fixed by retrying: non-retryable, typed.
@@ -84,7 +84,7 @@ func TestNotifyStoresWithSubject(t *testing.T) {
 	env := ts.NewTestActivityEnvironment()
 	a := activities.New(s)
 	env.RegisterActivity(a)
-	n := store.Notification{ID: "p1/2/review_requested", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
+	n := domain.Notification{ID: "p1/2/review_requested", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
 		ProposalID: "p1", Kind: "review_requested", Message: "Usulan menunggu reviu.", CreatedAt: time.Now()}
 	// Histories recorded before the subject moved into the notification
 	// still carry it beside: it is kept for the mail outbox.
@@ -104,7 +104,7 @@ func TestActivitiesOnRealStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := activities.New(db)
 		ctx := context.Background()
-		n := store.Notification{ID: "p1/1/stage_changed", RecipientUsername: "siti", ProposalID: "p1", Kind: "stage_changed", Message: "Tahap berubah.", CreatedAt: time.Now()}
+		n := domain.Notification{ID: "p1/1/stage_changed", RecipientUsername: "siti", ProposalID: "p1", Kind: "stage_changed", Message: "Tahap berubah.", CreatedAt: time.Now()}
 		require.NoError(t, a.Notify(ctx, activities.NotifyInput{Notification: n}))
 		require.NoError(t, a.Notify(ctx, activities.NotifyInput{Notification: n}), "a retry is harmless")
 		got, err := db.ListProposalNotifications(ctx, "p1")
@@ -113,8 +113,8 @@ func TestActivitiesOnRealStore(t *testing.T) {
 
 		// A proposal of an unknown cycle is a business refusal.
 		_, err = a.RecordTransition(ctx, activities.RecordTransitionInput{
-			Proposal: store.Proposal{ID: "p1", CycleID: "99-2027", RegionCode: "99", Title: "x", Stage: domain.StageDraft, CreatedBy: "siti", Version: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()},
-			Event:    store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, At: time.Now()},
+			Proposal: domain.Proposal{ID: "p1", CycleID: "99-2027", RegionCode: "99", Title: "x", Stage: domain.StageDraft, CreatedBy: "siti", Version: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()},
+			Event:    domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, At: time.Now()},
 		})
 		var app *temporal.ApplicationError
 		require.ErrorAs(t, err, &app)

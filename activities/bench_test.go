@@ -79,14 +79,14 @@ func benchTransition(id string, step int) activities.RecordTransitionInput {
 	due := at.Add(48 * time.Hour)
 	actor := domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
 	return activities.RecordTransitionInput{
-		Proposal: store.Proposal{
+		Proposal: domain.Proposal{
 			ID: id, CycleID: "74-2027", RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM",
 			Description: "Pelatihan bagi 30 pelaku UMKM", Category: "pelatihan", AmountIDR: 125_000_000,
-			FundingSource: "apbd_kabkota", Indicators: []store.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}},
+			FundingSource: "apbd_kabkota", Indicators: []domain.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}},
 			Beneficiaries: "30 pelaku UMKM", Stage: s.to, CreatedBy: "planner", DueAt: &due,
 			Version: int64(step + 1), CreatedAt: at, UpdatedAt: at,
 		},
-		Event: store.ProposalEvent{ProposalID: id, Seq: int64(step + 1), Action: s.action, FromStage: s.from, ToStage: s.to, Actor: actor, At: at},
+		Event: domain.ProposalEvent{ProposalID: id, Seq: int64(step + 1), Action: s.action, FromStage: s.from, ToStage: s.to, Actor: actor, At: at},
 	}
 }
 

@@ -13,26 +13,14 @@ import (
 	"github.com/rencana-id/rencana/internal/store"
 )
 
-// CycleDetail is the whole state of a cycle (store.CycleDetail).
-type CycleDetail = store.CycleDetail
-
-// CycleEvent is one line of a cycle's audit trail.
-type CycleEvent = store.CycleEvent
-
-// ProposalRef names a proposal in a refusal.
-type ProposalRef = store.ProposalRef
-
-// LockCandidates is what a cycle lock finds before it starts.
-type LockCandidates = store.LockCandidates
-
 // CycleStore is what the cycle's activities need from the database;
 // *store.DB implements it.
 type CycleStore interface {
-	RecordCycle(ctx context.Context, d store.CycleDetail, ev store.CycleEvent) (bool, error)
+	RecordCycle(ctx context.Context, d domain.CycleDetail, ev domain.CycleEvent) (bool, error)
 	OpenProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error)
-	CycleLockCandidates(ctx context.Context, cycleID string) (store.LockCandidates, error)
+	CycleLockCandidates(ctx context.Context, cycleID string) (domain.LockCandidates, error)
 	ConsolidatedProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error)
-	GetProposal(ctx context.Context, id string) (store.Proposal, error)
+	GetProposal(ctx context.Context, id string) (domain.Proposal, error)
 }
 
 var _ CycleStore = (*store.DB)(nil)
@@ -48,7 +36,7 @@ type Workflows interface {
 	SignalCalendar(ctx context.Context, proposalID string, cal domain.Calendar) error
 	// LockProposal runs a proposal's lock Update; updateID makes a retry
 	// of the same lock a duplicate Temporal answers from the first run.
-	LockProposal(ctx context.Context, proposalID, updateID string, actor domain.Actor, comment string) (Proposal, error)
+	LockProposal(ctx context.Context, proposalID, updateID string, actor domain.Actor, comment string) (domain.Proposal, error)
 	// ReserveCeiling runs the cycle's reserve Update.
 	ReserveCeiling(ctx context.Context, updateID string, r CeilingReservation) (ReserveResult, error)
 }
@@ -69,8 +57,8 @@ var errNotWired = temporal.NewNonRetryableApplicationError("Alur kerja tidak dap
 // RecordCycleInput is a cycle's snapshot after a change and the event that
 // describes the change.
 type RecordCycleInput struct {
-	Cycle CycleDetail `json:"cycle"`
-	Event CycleEvent  `json:"event"`
+	Cycle domain.CycleDetail `json:"cycle"`
+	Event domain.CycleEvent  `json:"event"`
 }
 
 // RecordCycleResult says whether this call wrote the event.
@@ -150,9 +138,9 @@ type PrepareLockInput struct {
 }
 
 // PrepareLock reads what the lock needs to decide whether it may start.
-func (a *Activities) PrepareLock(ctx context.Context, in PrepareLockInput) (LockCandidates, error) {
+func (a *Activities) PrepareLock(ctx context.Context, in PrepareLockInput) (domain.LockCandidates, error) {
 	if a.Cycles == nil {
-		return LockCandidates{}, errNotWired
+		return domain.LockCandidates{}, errNotWired
 	}
 	c, err := a.Cycles.CycleLockCandidates(ctx, in.CycleID)
 	return c, classify(err)

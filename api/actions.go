@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rencana-id/rencana/internal/domain"
-	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/workflows"
 )
 
@@ -87,7 +86,7 @@ func (s *Server) act(c echo.Context) error {
 
 // actionRequest validates the body for action and builds the Update's
 // argument. Each action takes only its own fields.
-func (s *Server) actionRequest(ctx context.Context, action domain.Action, b actionRequest, p store.Proposal, cycle domain.Cycle) (workflows.ActionRequest, error) {
+func (s *Server) actionRequest(ctx context.Context, action domain.Action, b actionRequest, p domain.Proposal, cycle domain.Cycle) (workflows.ActionRequest, error) {
 	var v domain.Validation
 	checkLen(&v, "comment", "Komentar", b.Comment, maxComment)
 	uses := map[string]bool{}
@@ -142,7 +141,7 @@ func (s *Server) actionRequest(ctx context.Context, action domain.Action, b acti
 // allowedActions lists the stage actions the caller could take on p now:
 // Casbin's answer for the proposal's stage and region, narrowed by the
 // workflow's rules on who and when (actionRuleAllows).
-func (s *Server) allowedActions(ctx context.Context, user string, p store.Proposal, cycle *domain.Cycle, now time.Time) ([]domain.Action, error) {
+func (s *Server) allowedActions(ctx context.Context, user string, p domain.Proposal, cycle *domain.Cycle, now time.Time) ([]domain.Action, error) {
 	out := []domain.Action{}
 	for _, a := range workflows.StageActions(p.Stage) {
 		d, err := s.authz.CanStage(ctx, user, p.Stage, a, p.RegionCode, now)
@@ -162,7 +161,7 @@ func (s *Server) allowedActions(ctx context.Context, user string, p store.Propos
 // the authority: a difference here shows a wrong button, it never lets a
 // wrong transition through. cycle may be nil (no calendar known): then the
 // deadline-bound actions are not offered.
-func actionRuleAllows(p store.Proposal, actor domain.Actor, a domain.Action, cycle *domain.Cycle, now time.Time) bool {
+func actionRuleAllows(p domain.Proposal, actor domain.Actor, a domain.Action, cycle *domain.Cycle, now time.Time) bool {
 	switch a {
 	case domain.ActionSubmit:
 		return cycle != nil && now.Before(cycle.Calendar.SubmissionDeadline)

@@ -73,7 +73,7 @@ func (s *Server) cycleRoutes(v1 *echo.Group, a []echo.MiddlewareFunc) {
 // --- reading cycles ---------------------------------------------------------
 
 type cycleList struct {
-	Items []store.CycleDetail `json:"items"`
+	Items []domain.CycleDetail `json:"items"`
 }
 
 // listCycles lists the cycles the caller may read, newest fiscal year
@@ -86,7 +86,7 @@ func (s *Server) listCycles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := cycleList{Items: []store.CycleDetail{}}
+	out := cycleList{Items: []domain.CycleDetail{}}
 	for _, cy := range cycles {
 		d, err := s.authz.Decide(ctx, policies.Request{Username: user, Object: policies.ObjCycle, Action: policies.ActRead, Region: cy.ProvinceCode, At: now})
 		if err != nil {
@@ -651,9 +651,9 @@ type lockRequest struct {
 }
 
 type lockResult struct {
-	Cycle   store.CycleDetail `json:"cycle"`
-	Moved   int               `json:"moved"`
-	Skipped int               `json:"skipped"`
+	Cycle   domain.CycleDetail `json:"cycle"`
+	Moved   int                `json:"moved"`
+	Skipped int                `json:"skipped"`
 }
 
 // lockCycle moves every consolidated proposal of the cycle to the ministry

@@ -47,7 +47,7 @@ func uniqueID(name string) string {
 
 // listRow is a proposal of the consolidated list: consolidated (unless in
 // consolidation and told otherwise) with a priority and an amount.
-func listRow(id, cycleID, region string, stage domain.Stage, amount, consolidated int64, priority int) store.Proposal {
+func listRow(id, cycleID, region string, stage domain.Stage, amount, consolidated int64, priority int) domain.Proposal {
 	p := sampleRow(id, cycleID, region, stage)
 	p.AmountIDR, p.ConsolidatedAmountIDR, p.Priority, p.Consolidated = amount, consolidated, priority, consolidated > 0
 	p.FundingSource, p.SubmittedBy = "apbd_provinsi", camat.username
@@ -57,16 +57,16 @@ func listRow(id, cycleID, region string, stage domain.Stage, amount, consolidate
 // startProposal projects p and starts its workflow in that state, the way
 // a proposal stands after the earlier stages (they are tested elsewhere):
 // the API then acts on a real workflow.
-func (e *env) startProposal(p store.Proposal) {
+func (e *env) startProposal(p domain.Proposal) {
 	e.t.Helper()
 	cy, err := e.db.GetCycle(e.ctx, p.CycleID)
 	require.NoError(e.t, err)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if p.Indicators == nil {
-		p.Indicators = []store.Indicator{}
+		p.Indicators = []domain.Indicator{}
 	}
 	p.Version, p.CreatedAt, p.UpdatedAt, p.DueAt = 1, now, now, workflows.DueAt(p.Stage, cy.Calendar)
-	ok, err := e.db.RecordTransition(e.ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
+	ok, err := e.db.RecordTransition(e.ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
 		Actor: domain.Actor{Username: p.CreatedBy, Role: domain.RolePerencanaKecamatan, Scope: p.RegionCode}, At: now})
 	require.NoError(e.t, err)
 	require.True(e.t, ok)
@@ -134,7 +134,7 @@ func TestConsolidatedExportTotals(t *testing.T) {
 		require.NoError(t, db.SaveCycle(e.ctx, domain.Cycle{ID: later, ProvinceCode: "74", FiscalYear: fy + 1, Calendar: openCalendar(), CreatedBy: kadisProv.username}))
 		// Amounts with every digit used, several near the Rp1 triliun
 		// bound, so a float or a lost row shows.
-		for i, r := range []store.Proposal{
+		for i, r := range []domain.Proposal{
 			listRow("t-kec-1", c74, "74.05.03", domain.StageMinistry, 125_000_001, 123_456_789, 1),
 			listRow("t-kec-2", c74, "74.05.04", domain.StageFinal, 999_999_999_999, 987_654_321_987, 2),
 			listRow("t-kab-1", c74, "74.05", domain.StageSIPDMapping, 75_000_003, 70_000_007, 3),

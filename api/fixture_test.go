@@ -384,10 +384,10 @@ func (e *env) countProposals() int64 {
 
 // insertProposal writes a proposal straight into the projection, for tests
 // of reads that need many rows or rows in particular stages.
-func (e *env) insertProposal(p store.Proposal) {
+func (e *env) insertProposal(p domain.Proposal) {
 	e.t.Helper()
 	if p.Indicators == nil {
-		p.Indicators = []store.Indicator{}
+		p.Indicators = []domain.Indicator{}
 	}
 	if p.Version == 0 {
 		p.Version = 1
@@ -396,7 +396,7 @@ func (e *env) insertProposal(p store.Proposal) {
 		p.CreatedAt = time.Now().UTC()
 	}
 	p.UpdatedAt = p.CreatedAt
-	ev := store.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
+	ev := domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
 		Actor: domain.Actor{Username: p.CreatedBy, Role: domain.RolePerencanaKecamatan, Scope: p.RegionCode}, At: p.CreatedAt}
 	ok, err := e.db.RecordTransition(e.ctx, p, ev)
 	require.NoError(e.t, err)
@@ -425,12 +425,12 @@ func fmtActions(xs []any) string {
 }
 
 // sampleRow is a complete proposal row of region in stage, due in a day.
-func sampleRow(id, cycleID, region string, stage domain.Stage) store.Proposal {
+func sampleRow(id, cycleID, region string, stage domain.Stage) domain.Proposal {
 	due := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second)
-	return store.Proposal{
+	return domain.Proposal{
 		ID: id, CycleID: cycleID, RegionCode: region, Title: "Bazar produk UMKM " + id,
 		Description: "Bazar produk unggulan UMKM", Category: "bazar", AmountIDR: 50_000_000,
-		FundingSource: "apbd_kabkota", Indicators: []store.Indicator{{Name: "UMKM peserta", Target: 20, Unit: "unit usaha"}},
+		FundingSource: "apbd_kabkota", Indicators: []domain.Indicator{{Name: "UMKM peserta", Target: 20, Unit: "unit usaha"}},
 		Stage: stage, CreatedBy: kecPlanner.username, DueAt: &due,
 	}
 }

@@ -22,7 +22,7 @@ import (
 // proposalView is a proposal as DESIGN.md's API shows it: the projection
 // plus what the caller may do with it now.
 type proposalView struct {
-	store.Proposal
+	domain.Proposal
 	AllowedActions []domain.Action `json:"allowed_actions"`
 }
 
@@ -34,7 +34,7 @@ type createRequest struct {
 	Category      domain.Category      `json:"category"`
 	AmountIDR     int64                `json:"amount_idr"`
 	FundingSource domain.FundingSource `json:"funding_source"`
-	Indicators    []store.Indicator    `json:"indicators"`
+	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries"`
 }
@@ -42,7 +42,7 @@ type createRequest struct {
 func (r createRequest) draft() workflows.Draft {
 	ind := r.Indicators
 	if ind == nil {
-		ind = []store.Indicator{}
+		ind = []domain.Indicator{}
 	}
 	return workflows.Draft{
 		RegionCode: strings.TrimSpace(r.RegionCode), Title: strings.TrimSpace(r.Title),
@@ -69,7 +69,7 @@ type patchRequest struct {
 	Category      *domain.Category      `json:"category"`
 	AmountIDR     *int64                `json:"amount_idr"`
 	FundingSource *domain.FundingSource `json:"funding_source"`
-	Indicators    *[]store.Indicator    `json:"indicators"`
+	Indicators    *[]domain.Indicator   `json:"indicators"`
 	SIPDCode      *string               `json:"sipd_code"`
 	Beneficiaries *string               `json:"beneficiaries"`
 	RegionCode    json.RawMessage       `json:"region_code"`
@@ -199,11 +199,11 @@ func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // visibleProposal reads a proposal the caller may see; one outside their
 // scopes is 404, exactly like one that does not exist.
-func (s *Server) visibleProposal(c echo.Context, id string) (store.Proposal, error) {
+func (s *Server) visibleProposal(c echo.Context, id string) (domain.Proposal, error) {
 	ctx := c.Request().Context()
 	scopes, err := s.authz.VisibleScopes(ctx, currentUser(c), s.now())
 	if err != nil {
-		return store.Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return s.db.GetProposalWithin(ctx, id, scopes)
 }
@@ -218,7 +218,7 @@ func (s *Server) getProposal(c echo.Context) error {
 
 // respondProposal answers with the proposal's view and its version as ETag
 // (the If-Match of the next edit or action). cycle may be nil.
-func (s *Server) respondProposal(c echo.Context, status int, p store.Proposal, cycle *domain.Cycle) error {
+func (s *Server) respondProposal(c echo.Context, status int, p domain.Proposal, cycle *domain.Cycle) error {
 	ctx := c.Request().Context()
 	if cycle == nil {
 		cy, err := s.db.GetCycle(ctx, p.CycleID)
@@ -239,7 +239,7 @@ func (s *Server) respondProposal(c echo.Context, status int, p store.Proposal, c
 	return c.JSON(status, view)
 }
 
-func (s *Server) view(ctx context.Context, user string, p store.Proposal, cycle *domain.Cycle, now time.Time) (proposalView, error) {
+func (s *Server) view(ctx context.Context, user string, p domain.Proposal, cycle *domain.Cycle, now time.Time) (proposalView, error) {
 	actions, err := s.allowedActions(ctx, user, p, cycle, now)
 	if err != nil {
 		return proposalView{}, err
@@ -249,7 +249,7 @@ func (s *Server) view(ctx context.Context, user string, p store.Proposal, cycle 
 }
 
 // overdue: escalated by the workflow, or past its due date in an open stage.
-func overdue(p store.Proposal, now time.Time) bool {
+func overdue(p domain.Proposal, now time.Time) bool {
 	if p.Stage.Terminal() {
 		return false
 	}
@@ -485,7 +485,7 @@ func (s *Server) cycleMap(ctx context.Context) (map[string]*domain.Cycle, error)
 }
 
 type historyList struct {
-	Items []store.ProposalEvent `json:"items"`
+	Items []domain.ProposalEvent `json:"items"`
 }
 
 // proposalHistory lists a proposal's recorded changes, oldest first: who,
@@ -500,7 +500,7 @@ func (s *Server) proposalHistory(c echo.Context) error {
 		return err
 	}
 	if events == nil {
-		events = []store.ProposalEvent{}
+		events = []domain.ProposalEvent{}
 	}
 	return c.JSON(http.StatusOK, historyList{Items: events})
 }

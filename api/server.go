@@ -169,7 +169,7 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 
 // routes registers every endpoint. Authentication is attached per route,
 // not per group, so an unknown path answers 404 rather than 401. The
-// OpenAPI document (openapi.go) lists the same routes; a test keeps them equal.
+// OpenAPI document (api/openapi.yaml) lists the same routes; a test keeps them equal.
 func (s *Server) routes() {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)

@@ -68,7 +68,7 @@ func TestTaskInbox(t *testing.T) {
 			Calendar: rakordaCalendar(), CreatedBy: "kadis.sulsel"}))
 
 		now := time.Now().UTC().Truncate(time.Second)
-		add := func(id, cycle, region string, stage domain.Stage, due time.Duration, mod func(*store.Proposal)) {
+		add := func(id, cycle, region string, stage domain.Stage, due time.Duration, mod func(*domain.Proposal)) {
 			p := sampleRow(id, cycle, region, stage)
 			d := now.Add(due)
 			p.DueAt = &d
@@ -77,8 +77,8 @@ func TestTaskInbox(t *testing.T) {
 			}
 			e.insertProposal(p)
 		}
-		by := func(creator, submitter string) func(*store.Proposal) {
-			return func(p *store.Proposal) { p.CreatedBy, p.SubmittedBy = creator, submitter }
+		by := func(creator, submitter string) func(*domain.Proposal) {
+			return func(p *domain.Proposal) { p.CreatedBy, p.SubmittedBy = creator, submitter }
 		}
 		day := 24 * time.Hour
 		c74 := e.cycle.ID

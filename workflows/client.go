@@ -24,7 +24,7 @@ const CreateUpdateID = "create"
 // (Update-with-Start), returning the saved draft once it is in the database.
 // in.ProposalID must be fresh (the API derives it from the Idempotency-Key
 // when there is one, so a retried POST lands on the same workflow).
-func Create(ctx context.Context, c client.Client, in ProposalInput, req CreateRequest) (Proposal, error) {
+func Create(ctx context.Context, c client.Client, in ProposalInput, req CreateRequest) (domain.Proposal, error) {
 	start := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:        ProposalWorkflowID(in.ProposalID),
 		TaskQueue: TaskQueue,
@@ -43,42 +43,42 @@ func Create(ctx context.Context, c client.Client, in ProposalInput, req CreateRe
 		},
 	})
 	if err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
-	var p Proposal
+	var p domain.Proposal
 	if err := h.Get(ctx, &p); err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
 	return p, nil
 }
 
 // Act performs action on a proposal and returns its new state, after the
 // transition is in the database.
-func Act(ctx context.Context, c client.Client, proposalID string, action domain.Action, req ActionRequest) (Proposal, error) {
+func Act(ctx context.Context, c client.Client, proposalID string, action domain.Action, req ActionRequest) (domain.Proposal, error) {
 	return update(ctx, c, proposalID, ActionUpdateName(action), req)
 }
 
 // Edit changes a draft (PATCH with If-Match) and returns its new state.
-func Edit(ctx context.Context, c client.Client, proposalID string, req EditRequest) (Proposal, error) {
+func Edit(ctx context.Context, c client.Client, proposalID string, req EditRequest) (domain.Proposal, error) {
 	return update(ctx, c, proposalID, UpdateEdit, req)
 }
 
 // Lock moves a consolidated proposal to the ministry stage; the cycle's lock
 // calls it for every consolidated proposal of the cycle.
-func Lock(ctx context.Context, c client.Client, proposalID string, req ActionRequest) (Proposal, error) {
+func Lock(ctx context.Context, c client.Client, proposalID string, req ActionRequest) (domain.Proposal, error) {
 	return update(ctx, c, proposalID, UpdateLock, req)
 }
 
 // State asks the workflow for the live state (the projection may be read
 // instead: it is never behind an answered Update).
-func State(ctx context.Context, c client.Client, proposalID string) (Proposal, error) {
+func State(ctx context.Context, c client.Client, proposalID string) (domain.Proposal, error) {
 	v, err := c.QueryWorkflow(ctx, ProposalWorkflowID(proposalID), "", QueryState)
 	if err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
-	var p Proposal
+	var p domain.Proposal
 	if err := v.Get(&p); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return p, nil
 }
@@ -89,7 +89,7 @@ func MoveCalendar(ctx context.Context, c client.Client, proposalID string, cal d
 	return err
 }
 
-func update(ctx context.Context, c client.Client, proposalID, name string, arg any) (Proposal, error) {
+func update(ctx context.Context, c client.Client, proposalID, name string, arg any) (domain.Proposal, error) {
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   ProposalWorkflowID(proposalID),
 		UpdateName:   name,
@@ -97,11 +97,11 @@ func update(ctx context.Context, c client.Client, proposalID, name string, arg a
 		Args:         []any{arg},
 	})
 	if err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
-	var p Proposal
+	var p domain.Proposal
 	if err := h.Get(ctx, &p); err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
 	return p, nil
 }

@@ -84,13 +84,6 @@ const CreateTimeout = 10 * time.Minute
 // escalation, rescheduling.
 var SystemActor = domain.Actor{Username: "system", Role: "system", Scope: domain.NationalScope}
 
-// Proposal is the representation the API answers with (without the
-// caller-dependent allowed_actions).
-type Proposal = activities.Proposal
-
-// Indicator is one measurable target of a proposal.
-type Indicator = activities.Indicator
-
 // ProposalInput starts a ProposalWorkflow. The API fills ProposalID, CycleID
 // and Calendar (read from the cycle); State is set only by continue-as-new.
 type ProposalInput struct {
@@ -103,7 +96,7 @@ type ProposalInput struct {
 // ProposalState is everything the workflow knows; continue-as-new carries it
 // whole to the next run.
 type ProposalState struct {
-	Proposal     Proposal                 `json:"proposal"`
+	Proposal     domain.Proposal          `json:"proposal"`
 	Calendar     domain.Calendar          `json:"calendar"`
 	Seq          int64                    `json:"seq"` // seq of the last recorded event
 	Created      bool                     `json:"created"`
@@ -120,7 +113,7 @@ type Draft struct {
 	Category      domain.Category      `json:"category"`
 	AmountIDR     int64                `json:"amount_idr"`
 	FundingSource domain.FundingSource `json:"funding_source"`
-	Indicators    []Indicator          `json:"indicators"`
+	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries"`
 }
@@ -140,7 +133,7 @@ type DraftPatch struct {
 	Category      *domain.Category      `json:"category,omitempty"`
 	AmountIDR     *int64                `json:"amount_idr,omitempty"`
 	FundingSource *domain.FundingSource `json:"funding_source,omitempty"`
-	Indicators    *[]Indicator          `json:"indicators,omitempty"`
+	Indicators    *[]domain.Indicator   `json:"indicators,omitempty"`
 	SIPDCode      *string               `json:"sipd_code,omitempty"`
 	Beneficiaries *string               `json:"beneficiaries,omitempty"`
 }

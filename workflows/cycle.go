@@ -39,7 +39,7 @@ import (
 // Determinism: like ProposalWorkflow, changes to what this code does with
 // an existing history must be wrapped in workflow.GetVersion; TestReplay
 // replays testdata/cycle*.json.
-func CycleWorkflow(ctx workflow.Context, in CycleInput) (Cycle, error) {
+func CycleWorkflow(ctx workflow.Context, in CycleInput) (domain.CycleDetail, error) {
 	return newCycleWorkflow(in).run(ctx)
 }
 
@@ -62,36 +62,36 @@ func newCycleWorkflow(in CycleInput) *cycleWorkflow {
 	return w
 }
 
-func (w *cycleWorkflow) run(ctx workflow.Context) (Cycle, error) {
+func (w *cycleWorkflow) run(ctx workflow.Context) (domain.CycleDetail, error) {
 	if err := w.register(ctx); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	if !w.st.Created {
 		ok, err := workflow.AwaitWithTimeout(ctx, CreateTimeout, func() bool { return w.st.Created })
 		if err != nil {
-			return Cycle{}, err
+			return domain.CycleDetail{}, err
 		}
 		if !ok {
 			// Every create was refused: nothing was saved, and the ID is
 			// free again for a corrected attempt.
 			workflow.GetLogger(ctx).Info("cycle never created; ending", "province", w.province, "fiscal_year", w.fy)
-			return Cycle{}, nil
+			return domain.CycleDetail{}, nil
 		}
 	}
 	err := workflow.Await(ctx, func() bool {
 		return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && !w.busy && !w.locking && workflow.AllHandlersFinished(ctx)
 	})
 	if err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	st := w.st
-	return Cycle{}, workflow.NewContinueAsNewError(ctx, CycleWorkflowName, CycleInput{ProvinceCode: w.province, FiscalYear: w.fy, State: &st})
+	return domain.CycleDetail{}, workflow.NewContinueAsNewError(ctx, CycleWorkflowName, CycleInput{ProvinceCode: w.province, FiscalYear: w.fy, State: &st})
 }
 
 func (w *cycleWorkflow) register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, CycleQueryState, func() (Cycle, error) {
+	if err := workflow.SetQueryHandler(ctx, CycleQueryState, func() (domain.CycleDetail, error) {
 		if !w.st.Created {
-			return Cycle{}, refusal(domain.Errorf(domain.ENOTFOUND, "Siklus belum dibuat."))
+			return domain.CycleDetail{}, refusal(domain.Errorf(domain.ENOTFOUND, "Siklus belum dibuat."))
 		}
 		return w.st.Cycle.At(workflow.Now(ctx)), nil
 	}); err != nil {
@@ -125,7 +125,7 @@ func (w *cycleWorkflow) register(ctx workflow.Context) error {
 		{CycleUpdateRecordAttendance, w.recordAttendance, func(ctx workflow.Context, req RecordAttendanceRequest) error {
 			return refusal(checkAttendance(&w.st, req, workflow.Now(ctx), w.locking))
 		}},
-		{CycleUpdateReserve, w.reserve, func(ctx workflow.Context, r CeilingReservation) error {
+		{CycleUpdateReserve, w.reserve, func(ctx workflow.Context, r activities.CeilingReservation) error {
 			return refusal(checkReserve(&w.st, r, w.locking))
 		}},
 		{CycleUpdateLock, w.lock, func(ctx workflow.Context, req LockCycleRequest) error {
@@ -160,15 +160,15 @@ func (w *cycleWorkflow) acquire(ctx workflow.Context, recheck func() *domain.Err
 
 func (w *cycleWorkflow) release() { w.busy = false }
 
-func (w *cycleWorkflow) create(ctx workflow.Context, req CreateCycleRequest) (Cycle, error) {
+func (w *cycleWorkflow) create(ctx workflow.Context, req CreateCycleRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error {
 		return checkCycleCreate(&w.st, w.province, w.fy, req, workflow.Now(ctx))
 	}); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	now := workflow.Now(ctx)
-	next := Cycle{
+	next := domain.CycleDetail{
 		Cycle: domain.Cycle{
 			ID: domain.CycleID(w.province, w.fy), ProvinceCode: w.province, FiscalYear: w.fy,
 			Calendar: utcCalendar(req.Calendar), CreatedBy: req.Actor.Username, CreatedAt: now,
@@ -180,14 +180,14 @@ func (w *cycleWorkflow) create(ctx workflow.Context, req CreateCycleRequest) (Cy
 	w.st.Origin = workflow.GetInfo(ctx).WorkflowExecution.RunID
 	if err := w.record(ctx, CycleEventCreate, req.Actor, "", req, next); err != nil {
 		w.st.Created, w.st.Origin = false, ""
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return w.st.Cycle.At(now), nil
 }
 
-func (w *cycleWorkflow) moveCalendar(ctx workflow.Context, req MoveCalendarRequest) (Cycle, error) {
+func (w *cycleWorkflow) moveCalendar(ctx workflow.Context, req MoveCalendarRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error { return checkMoveCalendar(&w.st, req) }); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	next := w.st.Cycle
@@ -196,7 +196,7 @@ func (w *cycleWorkflow) moveCalendar(ctx workflow.Context, req MoveCalendarReque
 		return w.st.Cycle.At(workflow.Now(ctx)), nil // nothing moved
 	}
 	if err := w.record(ctx, CycleEventMove, req.Actor, "", map[string]any{"calendar": next.Calendar}, next); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	// Every open proposal learns the new dates before the Update answers,
 	// so the next action on any of them is judged by the new calendar.
@@ -208,40 +208,40 @@ func (w *cycleWorkflow) moveCalendar(ctx workflow.Context, req MoveCalendarReque
 	var res activities.SignalCalendarResult
 	if err := workflow.ExecuteActivity(actx, acts.SignalCalendar, activities.SignalCalendarInput{CycleID: next.ID, Calendar: next.Calendar}).Get(ctx, &res); err != nil {
 		workflow.GetLogger(ctx).Error("calendar not delivered to every proposal", "cycle_id", next.ID, "error", err)
-		return Cycle{}, refusal(domain.Errorf(domain.EINTERNAL, "Jadwal tersimpan, tetapi belum semua usulan menerimanya; ulangi perubahan jadwal."))
+		return domain.CycleDetail{}, refusal(domain.Errorf(domain.EINTERNAL, "Jadwal tersimpan, tetapi belum semua usulan menerimanya; ulangi perubahan jadwal."))
 	}
 	return w.st.Cycle.At(workflow.Now(ctx)), nil
 }
 
-func (w *cycleWorkflow) setCeilings(ctx workflow.Context, req SetCeilingsRequest) (Cycle, error) {
+func (w *cycleWorkflow) setCeilings(ctx workflow.Context, req SetCeilingsRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error { return checkSetCeilings(&w.st, req, w.locking) }); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	next := w.st.Cycle
 	next.Ceilings = append([]domain.Ceiling{}, req.Ceilings...)
 	if err := w.record(ctx, CycleEventCeilings, req.Actor, "", map[string]any{"ceilings": next.Ceilings}, next); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return w.st.Cycle.At(workflow.Now(ctx)), nil
 }
 
-func (w *cycleWorkflow) setTargets(ctx workflow.Context, req SetTargetsRequest) (Cycle, error) {
+func (w *cycleWorkflow) setTargets(ctx workflow.Context, req SetTargetsRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error { return checkSetTargets(&w.st, req) }); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	next := w.st.Cycle
 	next.Targets = cleanTargets(req.Targets)
 	if err := w.record(ctx, CycleEventTargets, req.Actor, "", map[string]any{"targets": next.Targets}, next); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return w.st.Cycle.At(workflow.Now(ctx)), nil
 }
 
-func (w *cycleWorkflow) recordAgreements(ctx workflow.Context, req RecordAgreementsRequest) (Cycle, error) {
+func (w *cycleWorkflow) recordAgreements(ctx workflow.Context, req RecordAgreementsRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error { return checkAgreements(&w.st, req, workflow.Now(ctx), w.locking) }); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	next := w.st.Cycle
@@ -250,14 +250,14 @@ func (w *cycleWorkflow) recordAgreements(ctx workflow.Context, req RecordAgreeme
 		next.Agreements[i] = domain.Agreement{Number: i + 1, Text: strings.TrimSpace(a)}
 	}
 	if err := w.record(ctx, CycleEventAgreements, req.Actor, "", map[string]any{"agreements": next.Agreements}, next); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return w.st.Cycle.At(workflow.Now(ctx)), nil
 }
 
-func (w *cycleWorkflow) recordAttendance(ctx workflow.Context, req RecordAttendanceRequest) (Cycle, error) {
+func (w *cycleWorkflow) recordAttendance(ctx workflow.Context, req RecordAttendanceRequest) (domain.CycleDetail, error) {
 	if err := w.acquire(ctx, func() *domain.Error { return checkAttendance(&w.st, req, workflow.Now(ctx), w.locking) }); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	defer w.release()
 	next := w.st.Cycle
@@ -267,7 +267,7 @@ func (w *cycleWorkflow) recordAttendance(ctx workflow.Context, req RecordAttenda
 			Institution: strings.TrimSpace(a.Institution), RegionCode: a.RegionCode}
 	}
 	if err := w.record(ctx, CycleEventAttendance, req.Actor, "", map[string]any{"attendance": next.Attendance}, next); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return w.st.Cycle.At(workflow.Now(ctx)), nil
 }
@@ -275,7 +275,7 @@ func (w *cycleWorkflow) recordAttendance(ctx workflow.Context, req RecordAttenda
 // reserve records a proposal's consolidated amount. Its validator judged
 // it against the ceiling; nothing blocks between the two, so no other
 // reservation can come in between.
-func (w *cycleWorkflow) reserve(ctx workflow.Context, r CeilingReservation) (ReserveResult, error) {
+func (w *cycleWorkflow) reserve(ctx workflow.Context, r activities.CeilingReservation) (activities.ReserveResult, error) {
 	return applyReserve(&w.st, r), nil
 }
 
@@ -297,7 +297,7 @@ func (w *cycleWorkflow) lock(ctx workflow.Context, req LockCycleRequest) (LockCy
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
 	})
-	var cand activities.LockCandidates
+	var cand domain.LockCandidates
 	if err := workflow.ExecuteActivity(pctx, acts.PrepareLock, activities.PrepareLockInput{CycleID: id}).Get(ctx, &cand); err != nil {
 		return LockCycleResult{}, lockError(ctx, id, err)
 	}
@@ -357,7 +357,7 @@ func lockError(ctx workflow.Context, cycleID string, err error) error {
 // mutex. If recording fails for good the state is put back; a refusal of
 // the store (a second cycle for the province and year, an unknown region)
 // reaches the caller with its own code and message.
-func (w *cycleWorkflow) record(ctx workflow.Context, action string, actor domain.Actor, comment string, payload any, next Cycle) error {
+func (w *cycleWorkflow) record(ctx workflow.Context, action string, actor domain.Actor, comment string, payload any, next domain.CycleDetail) error {
 	prev, prevSeq := w.st.Cycle, w.st.Seq
 	now := workflow.Now(ctx)
 	raw, err := json.Marshal(payload)
@@ -368,7 +368,7 @@ func (w *cycleWorkflow) record(ctx workflow.Context, action string, actor domain
 	next.Version = w.st.Seq
 	next.UpdatedAt = now
 	next.Phase, next.RakordaOpen = "", false // derived; never stored
-	ev := activities.CycleEvent{CycleID: next.ID, Seq: w.st.Seq, Action: action, Actor: actor, Comment: comment, Payload: raw, Origin: w.st.Origin, At: now}
+	ev := domain.CycleEvent{CycleID: next.ID, Seq: w.st.Seq, Action: action, Actor: actor, Comment: comment, Payload: raw, Origin: w.st.Origin, At: now}
 	w.st.Cycle = next
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,

@@ -25,7 +25,7 @@ import (
 // cycle for the same province and year is ECONFLICT: a running cycle's
 // workflow refuses a second create, and the database's unique constraint
 // refuses one whose workflow is gone.
-func CreateCycle(ctx context.Context, c client.Client, req CreateCycleRequest) (Cycle, error) {
+func CreateCycle(ctx context.Context, c client.Client, req CreateCycleRequest) (domain.CycleDetail, error) {
 	var v domain.Validation
 	if lvl, err := domain.ParseRegionCode(req.ProvinceCode); err != nil || lvl != domain.LevelProvinsi {
 		v.Add("province_code", "Kode provinsi %q tidak valid (contoh: 74).", req.ProvinceCode)
@@ -34,7 +34,7 @@ func CreateCycle(ctx context.Context, c client.Client, req CreateCycleRequest) (
 		v.Add("fiscal_year", "Tahun anggaran %d tidak valid.", req.FiscalYear)
 	}
 	if err := v.Err(); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	updateID := req.RequestID
 	if updateID == "" {
@@ -60,11 +60,11 @@ func CreateCycle(ctx context.Context, c client.Client, req CreateCycleRequest) (
 		},
 	})
 	if err != nil {
-		return Cycle{}, cycleError(err)
+		return domain.CycleDetail{}, cycleError(err)
 	}
-	var out Cycle
+	var out domain.CycleDetail
 	if err := h.Get(ctx, &out); err != nil {
-		return Cycle{}, cycleError(err)
+		return domain.CycleDetail{}, cycleError(err)
 	}
 	return out, nil
 }
@@ -72,18 +72,18 @@ func CreateCycle(ctx context.Context, c client.Client, req CreateCycleRequest) (
 // GetCycle asks the cycle's workflow for its live state, phase as of now.
 // Lists and pages may read store.GetCycleDetail instead: the projection is
 // never behind an answered Update.
-func GetCycle(ctx context.Context, c client.Client, cycleID string) (Cycle, error) {
+func GetCycle(ctx context.Context, c client.Client, cycleID string) (domain.CycleDetail, error) {
 	wid, err := CycleWorkflowIDOf(cycleID)
 	if err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	v, err := c.QueryWorkflow(ctx, wid, "", CycleQueryState)
 	if err != nil {
-		return Cycle{}, cycleError(err)
+		return domain.CycleDetail{}, cycleError(err)
 	}
-	var out Cycle
+	var out domain.CycleDetail
 	if err := v.Get(&out); err != nil {
-		return Cycle{}, err
+		return domain.CycleDetail{}, err
 	}
 	return out.At(time.Now().UTC()), nil
 }
@@ -104,32 +104,32 @@ func CycleLockProgress(ctx context.Context, c client.Client, cycleID string) (Lo
 
 // MoveCycleCalendar moves dates (PATCH /cycles/{id}) and answers once every
 // open proposal of the cycle has the new calendar.
-func MoveCycleCalendar(ctx context.Context, c client.Client, cycleID string, req MoveCalendarRequest) (Cycle, error) {
-	var out Cycle
+func MoveCycleCalendar(ctx context.Context, c client.Client, cycleID string, req MoveCalendarRequest) (domain.CycleDetail, error) {
+	var out domain.CycleDetail
 	return out, cycleUpdate(ctx, c, cycleID, CycleUpdateMoveCalendar, req, &out)
 }
 
 // SetCycleCeilings replaces the cycle's ceilings (pagu indikatif).
-func SetCycleCeilings(ctx context.Context, c client.Client, cycleID string, req SetCeilingsRequest) (Cycle, error) {
-	var out Cycle
+func SetCycleCeilings(ctx context.Context, c client.Client, cycleID string, req SetCeilingsRequest) (domain.CycleDetail, error) {
+	var out domain.CycleDetail
 	return out, cycleUpdate(ctx, c, cycleID, CycleUpdateSetCeilings, req, &out)
 }
 
 // SetCycleTargets replaces the cycle's performance targets.
-func SetCycleTargets(ctx context.Context, c client.Client, cycleID string, req SetTargetsRequest) (Cycle, error) {
-	var out Cycle
+func SetCycleTargets(ctx context.Context, c client.Client, cycleID string, req SetTargetsRequest) (domain.CycleDetail, error) {
+	var out domain.CycleDetail
 	return out, cycleUpdate(ctx, c, cycleID, CycleUpdateSetTargets, req, &out)
 }
 
 // RecordRakordaAgreements replaces the Rakorda's agreements (kesepakatan).
-func RecordRakordaAgreements(ctx context.Context, c client.Client, cycleID string, req RecordAgreementsRequest) (Cycle, error) {
-	var out Cycle
+func RecordRakordaAgreements(ctx context.Context, c client.Client, cycleID string, req RecordAgreementsRequest) (domain.CycleDetail, error) {
+	var out domain.CycleDetail
 	return out, cycleUpdate(ctx, c, cycleID, CycleUpdateRecordAgreements, req, &out)
 }
 
 // RecordRakordaAttendance replaces the Rakorda's attendance list.
-func RecordRakordaAttendance(ctx context.Context, c client.Client, cycleID string, req RecordAttendanceRequest) (Cycle, error) {
-	var out Cycle
+func RecordRakordaAttendance(ctx context.Context, c client.Client, cycleID string, req RecordAttendanceRequest) (domain.CycleDetail, error) {
+	var out domain.CycleDetail
 	return out, cycleUpdate(ctx, c, cycleID, CycleUpdateRecordAttendance, req, &out)
 }
 
@@ -208,7 +208,7 @@ func (d *Driver) SignalCalendar(ctx context.Context, proposalID string, cal doma
 }
 
 // LockProposal runs a proposal's lock Update under updateID.
-func (d *Driver) LockProposal(ctx context.Context, proposalID, updateID string, actor domain.Actor, comment string) (Proposal, error) {
+func (d *Driver) LockProposal(ctx context.Context, proposalID, updateID string, actor domain.Actor, comment string) (domain.Proposal, error) {
 	h, err := d.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   ProposalWorkflowID(proposalID),
 		UpdateID:     updateID,
@@ -217,19 +217,19 @@ func (d *Driver) LockProposal(ctx context.Context, proposalID, updateID string, 
 		Args:         []any{ActionRequest{Actor: actor, Comment: comment}},
 	})
 	if err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
-	var p Proposal
+	var p domain.Proposal
 	if err := h.Get(ctx, &p); err != nil {
-		return Proposal{}, AsDomainError(err)
+		return domain.Proposal{}, AsDomainError(err)
 	}
 	return p, nil
 }
 
 // ReserveCeiling runs the reserve Update of the reservation's cycle. A
 // cycle without a running workflow is ENOTFOUND.
-func (d *Driver) ReserveCeiling(ctx context.Context, updateID string, r CeilingReservation) (ReserveResult, error) {
-	var out ReserveResult
+func (d *Driver) ReserveCeiling(ctx context.Context, updateID string, r activities.CeilingReservation) (activities.ReserveResult, error) {
+	var out activities.ReserveResult
 	wid, err := CycleWorkflowIDOf(r.CycleID)
 	if err != nil {
 		return out, err

@@ -90,17 +90,6 @@ const (
 	SignalCalendarHeartbeat = time.Minute
 )
 
-// Cycle is the representation of a cycle the API answers with
-// (store.CycleDetail: the cycle, its phase, ceilings, targets, agreements
-// and attendance).
-type Cycle = activities.CycleDetail
-
-// CeilingReservation is the argument of the reserve Update.
-type CeilingReservation = activities.CeilingReservation
-
-// ReserveResult is the answer of the reserve Update.
-type ReserveResult = activities.ReserveResult
-
 // CycleInput starts a CycleWorkflow; State is set only by continue-as-new.
 type CycleInput struct {
 	ProvinceCode string      `json:"province_code"`
@@ -130,7 +119,7 @@ type LockProgress struct {
 // CycleState is everything the workflow knows; continue-as-new carries it
 // whole to the next run.
 type CycleState struct {
-	Cycle        Cycle                  `json:"cycle"`
+	Cycle        domain.CycleDetail     `json:"cycle"`
 	Origin       string                 `json:"origin"` // run ID of the run that created the cycle
 	Created      bool                   `json:"created"`
 	Seq          int64                  `json:"seq"`
@@ -235,13 +224,7 @@ type LockCycleRequest struct {
 
 // LockCycleResult is the locked cycle and what the lock did.
 type LockCycleResult struct {
-	Cycle   Cycle `json:"cycle"`
-	Moved   int   `json:"moved"`
-	Skipped int   `json:"skipped"`
+	Cycle   domain.CycleDetail `json:"cycle"`
+	Moved   int                `json:"moved"`
+	Skipped int                `json:"skipped"`
 }
-
-// ProposalRef names a proposal in a refusal of the lock.
-type ProposalRef = activities.ProposalRef
-
-// LockFailure is a proposal a lock could not move, and why.
-type LockFailure = activities.LockFailure

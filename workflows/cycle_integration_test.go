@@ -132,7 +132,7 @@ type sultraProposal struct {
 func draft(region, title, category string, amount int64, indicator string, target float64, unit string) workflows.Draft {
 	return workflows.Draft{RegionCode: region, Title: title, Description: title + " bagi pelaku usaha setempat.",
 		Category: domain.Category(category), AmountIDR: amount, FundingSource: "apbd_provinsi",
-		Indicators: []workflows.Indicator{{Name: indicator, Target: target, Unit: unit}}, Beneficiaries: "Pelaku koperasi dan UMKM"}
+		Indicators: []domain.Indicator{{Name: indicator, Target: target, Unit: unit}}, Beneficiaries: "Pelaku koperasi dan UMKM"}
 }
 
 func sultraProposals() []sultraProposal {
@@ -312,7 +312,7 @@ func runSultraCycle(t *testing.T, db *store.DB) {
 	cycle, err = workflows.MoveCycleCalendar(ctx, e.c, cycleID, workflows.MoveCalendarRequest{Actor: sKadis, Calendar: workflows.FullPatch(closed)})
 	require.NoError(t, err)
 	require.Equal(t, domain.PhaseConsolidation, cycle.Phase)
-	consolidate := func(key string, priority int, amount int64) (workflows.Proposal, error) {
+	consolidate := func(key string, priority int, amount int64) (domain.Proposal, error) {
 		return workflows.Act(ctx, e.c, ids[key], domain.ActionConsolidate, workflows.ActionRequest{Actor: sProvPlan,
 			Priority: priority, ConsolidatedAmountIDR: amount, FundingSource: "apbd_provinsi"})
 	}

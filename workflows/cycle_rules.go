@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
@@ -39,7 +40,7 @@ func checkCycleCreate(st *CycleState, province string, fy int, req CreateCycleRe
 	if err := req.Calendar.Validate(fy); err != nil {
 		addFields(&v, err)
 	}
-	checkCeilingList(&v, &CycleState{Cycle: Cycle{Cycle: domain.Cycle{ProvinceCode: province}}}, req.Ceilings)
+	checkCeilingList(&v, &CycleState{Cycle: domain.CycleDetail{Cycle: domain.Cycle{ProvinceCode: province}}}, req.Ceilings)
 	checkTargetList(&v, req.Targets)
 	return asDomain(v.Err())
 }
@@ -234,7 +235,7 @@ func consumed(st *CycleState, region, except string) int64 {
 
 // checkReserve decides whether a proposal's consolidated amount fits its
 // ceiling, and refuses with the figures when it does not.
-func checkReserve(st *CycleState, r CeilingReservation, locking bool) *domain.Error {
+func checkReserve(st *CycleState, r activities.CeilingReservation, locking bool) *domain.Error {
 	if !st.Created {
 		return domain.Errorf(domain.ENOTFOUND, "Siklus belum dibuat.")
 	}
@@ -260,14 +261,14 @@ func checkReserve(st *CycleState, r CeilingReservation, locking bool) *domain.Er
 }
 
 // applyReserve records r in st and answers with the figures after it.
-func applyReserve(st *CycleState, r CeilingReservation) ReserveResult {
+func applyReserve(st *CycleState, r activities.CeilingReservation) activities.ReserveResult {
 	if st.Reservations == nil {
 		st.Reservations = map[string]Reservation{}
 	}
 	region := domain.RegionKabKota(r.RegionCode)
 	st.Reservations[r.ProposalID] = Reservation{RegionCode: region, AmountIDR: r.AmountIDR}
 	ceiling, _ := ceilingOf(st, region)
-	return ReserveResult{Checked: true, RegionCode: region, CeilingIDR: ceiling, ConsumedIDR: consumed(st, region, "")}
+	return activities.ReserveResult{Checked: true, RegionCode: region, CeilingIDR: ceiling, ConsumedIDR: consumed(st, region, "")}
 }
 
 // checkCycleLock decides whether the lock may start: the cycle exists, is
@@ -294,7 +295,7 @@ func checkCycleLock(st *CycleState, req LockCycleRequest, now time.Time, locking
 // unconsolidatedError refuses a lock while proposals in consolidation are
 // not consolidated: the message names the first few, the field errors name
 // every one (field "proposals.<id>").
-func unconsolidatedError(refs []ProposalRef) *domain.Error {
+func unconsolidatedError(refs []domain.ProposalRef) *domain.Error {
 	const shown = 10
 	ids := make([]string, 0, shown)
 	fields := make([]domain.FieldError, len(refs))
@@ -316,7 +317,7 @@ func unconsolidatedError(refs []ProposalRef) *domain.Error {
 // lockFailedError refuses to mark the cycle locked when some consolidated
 // proposals could not be moved; the ones that were moved stay moved and a
 // new lock skips them.
-func lockFailedError(failed []LockFailure) *domain.Error {
+func lockFailedError(failed []activities.LockFailure) *domain.Error {
 	fields := make([]domain.FieldError, len(failed))
 	for i, f := range failed {
 		fields[i] = domain.FieldError{Field: "proposals." + f.ProposalID, Message: f.Message}

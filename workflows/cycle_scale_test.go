@@ -94,12 +94,12 @@ func TestIntegrationLockThousands(t *testing.T) {
 // workflow in that state.
 func startConsolidated(e *cycleIT, db *store.DB, id, cycleID string, cal domain.Calendar) error {
 	now := time.Now().UTC()
-	p := workflows.Proposal{ID: id, CycleID: cycleID, RegionCode: "74.05.03", Title: "Pelatihan kewirausahaan koperasi " + id,
+	p := domain.Proposal{ID: id, CycleID: cycleID, RegionCode: "74.05.03", Title: "Pelatihan kewirausahaan koperasi " + id,
 		Description: "Pelatihan", Category: "pelatihan", AmountIDR: 10_000_000, FundingSource: "apbd_provinsi",
-		Indicators: []workflows.Indicator{{Name: "Pelaku UMKM terlatih", Target: 20, Unit: "orang"}}, Stage: domain.StageConsolidation,
+		Indicators: []domain.Indicator{{Name: "Pelaku UMKM terlatih", Target: 20, Unit: "orang"}}, Stage: domain.StageConsolidation,
 		Priority: 1, Consolidated: true, ConsolidatedAmountIDR: 10_000_000, CreatedBy: sSitiKec.Username, SubmittedBy: sCamatAnd.Username,
 		DueAt: workflows.DueAt(domain.StageConsolidation, cal), Version: 1, CreatedAt: now, UpdatedAt: now}
-	if _, err := db.RecordTransition(e.ctx, p, store.ProposalEvent{ProposalID: id, Seq: 1, Action: "consolidate",
+	if _, err := db.RecordTransition(e.ctx, p, domain.ProposalEvent{ProposalID: id, Seq: 1, Action: "consolidate",
 		FromStage: domain.StageConsolidation, ToStage: domain.StageConsolidation, Actor: sProvPlan, At: now}); err != nil {
 		return err
 	}

@@ -52,40 +52,40 @@ func (f *fakeProposals) SignalCalendar(_ context.Context, id string, cal domain.
 	return nil
 }
 
-func (f *fakeProposals) LockProposal(ctx context.Context, id, updateID string, actor domain.Actor, comment string) (Proposal, error) {
+func (f *fakeProposals) LockProposal(ctx context.Context, id, updateID string, actor domain.Actor, comment string) (domain.Proposal, error) {
 	f.mu.Lock()
 	f.updates[id] = append(f.updates[id], updateID)
 	if n := f.flaky[id]; n > 0 {
 		f.flaky[id] = n - 1
 		f.mu.Unlock()
-		return Proposal{}, errors.New("connection reset by peer")
+		return domain.Proposal{}, errors.New("connection reset by peer")
 	}
 	if msg, ok := f.refuse[id]; ok {
 		f.mu.Unlock()
-		return Proposal{}, domain.Errorf(domain.ECONFLICT, "%s", msg)
+		return domain.Proposal{}, domain.Errorf(domain.ECONFLICT, "%s", msg)
 	}
 	lost := f.lostOnce[id]
 	delete(f.lostOnce, id)
 	f.mu.Unlock()
 	p, err := f.db.GetProposal(ctx, id)
 	if err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	if p.Stage != domain.StageConsolidation || !p.Consolidated {
-		return Proposal{}, domain.Errorf(domain.ECONFLICT, "Hanya usulan pada tahap Konsolidasi Provinsi yang dapat dikunci.")
+		return domain.Proposal{}, domain.Errorf(domain.ECONFLICT, "Hanya usulan pada tahap Konsolidasi Provinsi yang dapat dikunci.")
 	}
 	seq, err := f.db.ProposalSeq(ctx, id)
 	if err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	prev := p.Stage
 	p.Stage, p.Version = domain.StageMinistry, p.Version+1
-	if _, err := f.db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: id, Seq: seq + 1, Action: EventLock, FromStage: prev,
+	if _, err := f.db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: id, Seq: seq + 1, Action: EventLock, FromStage: prev,
 		ToStage: p.Stage, Actor: actor, Comment: comment, At: p.UpdatedAt}); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	if lost {
-		return Proposal{}, domain.Errorf(domain.ECONFLICT, "Hanya usulan pada tahap Konsolidasi Provinsi yang dapat dikunci.")
+		return domain.Proposal{}, domain.Errorf(domain.ECONFLICT, "Hanya usulan pada tahap Konsolidasi Provinsi yang dapat dikunci.")
 	}
 	f.mu.Lock()
 	f.locks[id]++
@@ -93,8 +93,8 @@ func (f *fakeProposals) LockProposal(ctx context.Context, id, updateID string, a
 	return p, nil
 }
 
-func (f *fakeProposals) ReserveCeiling(context.Context, string, CeilingReservation) (ReserveResult, error) {
-	return ReserveResult{}, errors.New("fakeProposals: cycles do not reserve")
+func (f *fakeProposals) ReserveCeiling(context.Context, string, activities.CeilingReservation) (activities.ReserveResult, error) {
+	return activities.ReserveResult{}, errors.New("fakeProposals: cycles do not reserve")
 }
 
 // cycleHarness runs one CycleWorkflow in the time-skipping environment with
@@ -153,8 +153,8 @@ func (h *cycleHarness) send(o *outcome, id, name string, arg any) {
 	}, arg)
 }
 
-func (h *cycleHarness) query(when time.Time) *Cycle {
-	c := &Cycle{}
+func (h *cycleHarness) query(when time.Time) *domain.CycleDetail {
+	c := &domain.CycleDetail{}
 	h.env.RegisterDelayedCallback(func() {
 		v, err := h.env.QueryWorkflow(CycleQueryState)
 		require.NoError(h.t, err)
@@ -188,20 +188,20 @@ func (h *cycleHarness) create(ceilings ...domain.Ceiling) *outcome {
 func (h *cycleHarness) putProposal(id, region string, stage domain.Stage, consolidated bool) {
 	h.t.Helper()
 	at := testStart
-	p := store.Proposal{ID: id, CycleID: "74-2027", RegionCode: region, Title: "Usulan " + id, Stage: stage, Consolidated: consolidated,
-		ConsolidatedAmountIDR: 1_000_000, CreatedBy: planner.Username, Version: 1, CreatedAt: at, UpdatedAt: at, Indicators: []store.Indicator{}}
-	_, err := h.db.RecordTransition(context.Background(), p, store.ProposalEvent{ProposalID: id, Seq: 1, Action: "create", ToStage: stage, Actor: planner, At: at})
+	p := domain.Proposal{ID: id, CycleID: "74-2027", RegionCode: region, Title: "Usulan " + id, Stage: stage, Consolidated: consolidated,
+		ConsolidatedAmountIDR: 1_000_000, CreatedBy: planner.Username, Version: 1, CreatedAt: at, UpdatedAt: at, Indicators: []domain.Indicator{}}
+	_, err := h.db.RecordTransition(context.Background(), p, domain.ProposalEvent{ProposalID: id, Seq: 1, Action: "create", ToStage: stage, Actor: planner, At: at})
 	require.NoError(h.t, err)
 }
 
-func cycleOf(o *outcome) Cycle {
+func cycleOf(o *outcome) domain.CycleDetail {
 	switch v := o.value.(type) {
-	case Cycle:
+	case domain.CycleDetail:
 		return v
 	case LockCycleResult:
 		return v.Cycle
 	}
-	return Cycle{}
+	return domain.CycleDetail{}
 }
 
 func TestCycleCreateEnforcesN1AndOnePerProvinceYear(t *testing.T) {
@@ -295,7 +295,7 @@ func TestCyclePhasesFollowTheCalendar(t *testing.T) {
 		{on(6, 1), domain.PhaseMapping, false},
 		{on(7, 1), domain.PhaseClosed, false},
 	}
-	got := make([]*Cycle, len(want))
+	got := make([]*domain.CycleDetail, len(want))
 	for i, w := range want {
 		got[i] = h.query(w.at)
 	}
@@ -357,8 +357,8 @@ func TestMoveCalendarNotifiesOpenProposals(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func reservation(id, region string, amount int64) CeilingReservation {
-	return CeilingReservation{CycleID: "74-2027", ProposalID: id, RegionCode: region, AmountIDR: amount}
+func reservation(id, region string, amount int64) activities.CeilingReservation {
+	return activities.CeilingReservation{CycleID: "74-2027", ProposalID: id, RegionCode: region, AmountIDR: amount}
 }
 
 func TestCeilingReservations(t *testing.T) {
@@ -401,10 +401,10 @@ func TestCeilingReservations(t *testing.T) {
 	for _, figure := range []string{"Rp 100.000.000", "74.05", "pagu Rp 300.000.000", "terpakai Rp 220.000.000", "sisa Rp 80.000.000"} {
 		require.Contains(t, msg, figure)
 	}
-	res := fits.value.(ReserveResult)
-	require.Equal(t, ReserveResult{Checked: true, RegionCode: "74.05", CeilingIDR: 300_000_000, ConsumedIDR: 300_000_000}, res)
-	require.Equal(t, int64(280_000_000), lower.value.(ReserveResult).ConsumedIDR, "a new amount replaces the old one")
-	require.Equal(t, int64(0), noCeiling.value.(ReserveResult).CeilingIDR)
+	res := fits.value.(activities.ReserveResult)
+	require.Equal(t, activities.ReserveResult{Checked: true, RegionCode: "74.05", CeilingIDR: 300_000_000, ConsumedIDR: 300_000_000}, res)
+	require.Equal(t, int64(280_000_000), lower.value.(activities.ReserveResult).ConsumedIDR, "a new amount replaces the old one")
+	require.Equal(t, int64(0), noCeiling.value.(activities.ReserveResult).CeilingIDR)
 	refused(t, domain.EINVALID, foreign)
 
 	refused(t, domain.EINVALID, cutBelow)
@@ -493,7 +493,7 @@ func TestLockMovesEveryConsolidatedProposal(t *testing.T) {
 			p, err := h.db.GetProposal(ctx, id)
 			require.NoError(t, err)
 			p.Consolidated, p.Version = true, 2
-			_, err = h.db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: id, Seq: 2, Action: "consolidate", FromStage: p.Stage, ToStage: p.Stage, Actor: provPlanner, At: on(4, 11)})
+			_, err = h.db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: id, Seq: 2, Action: "consolidate", FromStage: p.Stage, ToStage: p.Stage, Actor: provPlanner, At: on(4, 11)})
 			require.NoError(t, err)
 		}
 	})

@@ -16,7 +16,6 @@ import (
 
 	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
-	"github.com/rencana-id/rencana/internal/store"
 )
 
 // The test fixtures: a cycle for fiscal year 2027 in province 74 whose dates
@@ -48,7 +47,7 @@ var (
 		RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM",
 		Description: "Pelatihan pengemasan dan label halal bagi pelaku UMKM Kecamatan Tongkuno",
 		Category:    "pelatihan", AmountIDR: 125_000_000, FundingSource: "apbd_kabkota",
-		Indicators:    []Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
+		Indicators:    []domain.Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
 		Beneficiaries: "30 pelaku UMKM",
 	}
 )
@@ -64,19 +63,19 @@ var quietLogger = tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stder
 // idempotency on (proposal_id, seq) and on notification IDs.
 type fakeStore struct {
 	mu     sync.Mutex
-	rows   map[string]store.Proposal
+	rows   map[string]domain.Proposal
 	seqs   map[string]int64
-	events []store.ProposalEvent
-	notes  []store.Notification
+	events []domain.ProposalEvent
+	notes  []domain.Notification
 	// reserved is the last reservation of each proposal, ceilings the
 	// ceiling of each cycle/region, judged as store.RecordConsolidation
 	// does (which the integration tests run).
-	reserved map[string]store.Reservation
+	reserved map[string]domain.Reservation
 	ceilings map[string]int64
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{rows: map[string]store.Proposal{}, seqs: map[string]int64{}, reserved: map[string]store.Reservation{}, ceilings: map[string]int64{}}
+	return &fakeStore{rows: map[string]domain.Proposal{}, seqs: map[string]int64{}, reserved: map[string]domain.Reservation{}, ceilings: map[string]int64{}}
 }
 
 func (f *fakeStore) setCeiling(cycleID, region string, amount int64) {
@@ -85,7 +84,7 @@ func (f *fakeStore) setCeiling(cycleID, region string, amount int64) {
 	f.ceilings[cycleID+"/"+region] = amount
 }
 
-func (f *fakeStore) RecordConsolidation(ctx context.Context, r store.Reservation, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error) {
+func (f *fakeStore) RecordConsolidation(ctx context.Context, r domain.Reservation, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (bool, error) {
 	f.mu.Lock()
 	if ceiling, ok := f.ceilings[r.CycleID+"/"+r.RegionCode]; ok {
 		var used int64
@@ -104,7 +103,7 @@ func (f *fakeStore) RecordConsolidation(ctx context.Context, r store.Reservation
 	return f.RecordTransition(ctx, p, ev, notes...)
 }
 
-func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev store.ProposalEvent, notes ...store.Notification) (bool, error) {
+func (f *fakeStore) RecordTransition(_ context.Context, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.addNotes(notes...)
@@ -121,14 +120,14 @@ func (f *fakeStore) RecordTransition(_ context.Context, p store.Proposal, ev sto
 	return true, nil
 }
 
-func (f *fakeStore) InsertNotification(_ context.Context, n store.Notification) error {
+func (f *fakeStore) InsertNotification(_ context.Context, n domain.Notification) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.addNotes(n)
 	return nil
 }
 
-func (f *fakeStore) addNotes(notes ...store.Notification) {
+func (f *fakeStore) addNotes(notes ...domain.Notification) {
 next:
 	for _, n := range notes {
 		for _, x := range f.notes {
@@ -150,10 +149,10 @@ func (f *fakeStore) actions() []string {
 	return out
 }
 
-func (f *fakeStore) notices(kind string) []store.Notification {
+func (f *fakeStore) notices(kind string) []domain.Notification {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []store.Notification
+	var out []domain.Notification
 	for _, n := range f.notes {
 		if n.Kind == kind {
 			out = append(out, n)
@@ -170,7 +169,7 @@ type outcome struct {
 	rejectErr error
 	done      bool
 	err       error
-	result    Proposal
+	result    domain.Proposal
 	value     any // the result of a cycle Update
 }
 
@@ -235,7 +234,7 @@ func newHarnessWith(t *testing.T, fs *fakeStore) *harness {
 type fakeCycles struct {
 	mu     sync.Mutex
 	cycles map[string]*CycleState
-	calls  []CeilingReservation
+	calls  []activities.CeilingReservation
 }
 
 func newFakeCycles() *fakeCycles { return &fakeCycles{cycles: map[string]*CycleState{}} }
@@ -245,21 +244,21 @@ func (f *fakeCycles) setCeilings(id string, ceilings ...domain.Ceiling) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	province, fy, _ := domain.ParseCycleID(id)
-	f.cycles[id] = &CycleState{Created: true, Cycle: Cycle{
+	f.cycles[id] = &CycleState{Created: true, Cycle: domain.CycleDetail{
 		Cycle: domain.Cycle{ID: id, ProvinceCode: province, FiscalYear: fy}, Ceilings: ceilings,
 	}}
 }
 
-func (f *fakeCycles) ReserveCeiling(_ context.Context, _ string, r CeilingReservation) (ReserveResult, error) {
+func (f *fakeCycles) ReserveCeiling(_ context.Context, _ string, r activities.CeilingReservation) (activities.ReserveResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, r)
 	st, ok := f.cycles[r.CycleID]
 	if !ok {
-		return ReserveResult{}, domain.Errorf(domain.ENOTFOUND, "Siklus tidak ditemukan.")
+		return activities.ReserveResult{}, domain.Errorf(domain.ENOTFOUND, "Siklus tidak ditemukan.")
 	}
 	if de := checkReserve(st, r, false); de != nil {
-		return ReserveResult{}, de
+		return activities.ReserveResult{}, de
 	}
 	return applyReserve(st, r), nil
 }
@@ -268,8 +267,8 @@ func (f *fakeCycles) SignalCalendar(context.Context, string, domain.Calendar) er
 	return fmt.Errorf("fakeCycles: no proposals to signal in a single-workflow test")
 }
 
-func (f *fakeCycles) LockProposal(context.Context, string, string, domain.Actor, string) (Proposal, error) {
-	return Proposal{}, fmt.Errorf("fakeCycles: no proposals to lock in a single-workflow test")
+func (f *fakeCycles) LockProposal(context.Context, string, string, domain.Actor, string) (domain.Proposal, error) {
+	return domain.Proposal{}, fmt.Errorf("fakeCycles: no proposals to lock in a single-workflow test")
 }
 
 // at schedules Update name with arg at instant when and returns its outcome.
@@ -287,7 +286,7 @@ func (h *harness) send(o *outcome, id, name string, arg any) {
 		OnReject: func(err error) { o.rejectErr = err },
 		OnComplete: func(r any, err error) {
 			o.done, o.err = true, err
-			if p, ok := r.(Proposal); ok {
+			if p, ok := r.(domain.Proposal); ok {
 				o.result = p
 			}
 		},
@@ -300,8 +299,8 @@ func (h *harness) do(when time.Time, action domain.Action, req ActionRequest) *o
 }
 
 // query schedules a state query at when; the returned pointer is filled in.
-func (h *harness) query(when time.Time) *Proposal {
-	p := &Proposal{}
+func (h *harness) query(when time.Time) *domain.Proposal {
+	p := &domain.Proposal{}
 	h.env.RegisterDelayedCallback(func() {
 		v, err := h.env.QueryWorkflow(QueryState)
 		require.NoError(h.t, err)

@@ -114,7 +114,7 @@ var itDraft = workflows.Draft{
 	RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM",
 	Description: "Pelatihan pengemasan dan label halal bagi pelaku UMKM", Category: "pelatihan",
 	AmountIDR: 125_000_000, FundingSource: "apbd_kabkota",
-	Indicators: []workflows.Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
+	Indicators: []domain.Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
 }
 
 // step is one accepted change and the event it must leave.
@@ -132,7 +132,7 @@ type step struct {
 func (e *itEnv) lifecycle(id string, restart bool) []step {
 	t, ctx := e.t, e.ctx
 	var steps []step
-	check := func(p workflows.Proposal, err error, s step) {
+	check := func(p domain.Proposal, err error, s step) {
 		t.Helper()
 		require.NoError(t, err, s.action)
 		require.Equal(t, s.to, p.Stage, s.action)
@@ -220,13 +220,13 @@ func (e *itEnv) lifecycle(id string, restart bool) []step {
 	}, 30*time.Second, 50*time.Millisecond)
 	steps = append(steps, step{workflows.EventReschedule, "Jadwal siklus berubah.", workflows.SystemActor, domain.StageRakorda, domain.StageRakorda})
 
-	accept := func() (workflows.Proposal, error) {
+	accept := func() (domain.Proposal, error) {
 		return workflows.Act(ctx, e.c, id, domain.ActionAccept, workflows.ActionRequest{Actor: itKadisProv, Comment: "Disepakati Rakorda"})
 	}
 	if restart {
 		e.stopWorker()
 		type result struct {
-			p   workflows.Proposal
+			p   domain.Proposal
 			err error
 		}
 		done := make(chan result, 1)
@@ -259,7 +259,7 @@ func (e *itEnv) lifecycle(id string, restart bool) []step {
 
 	// The workflow ends once its notifications are out.
 	run := e.c.GetWorkflow(ctx, workflows.ProposalWorkflowID(id), "")
-	var final workflows.Proposal
+	var final domain.Proposal
 	require.NoError(t, run.Get(ctx, &final))
 	require.Equal(t, p, final)
 	_, err = workflows.Act(ctx, e.c, id, domain.ActionMap, workflows.ActionRequest{Actor: itKabPlanner, SIPDCode: "x"})

@@ -29,7 +29,7 @@ var acts *activities.Activities
 // ProposalWorkflow carries one proposal from draft to a terminal stage; see
 // the package doc and contract.go. It returns the final Proposal, or
 // continues as new with its whole state when Temporal suggests it.
-func ProposalWorkflow(ctx workflow.Context, in ProposalInput) (Proposal, error) {
+func ProposalWorkflow(ctx workflow.Context, in ProposalInput) (domain.Proposal, error) {
 	return newProposalWorkflow(in).run(ctx)
 }
 
@@ -59,20 +59,20 @@ func newProposalWorkflow(in ProposalInput) *proposalWorkflow {
 	return w
 }
 
-func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
+func (w *proposalWorkflow) run(ctx workflow.Context) (domain.Proposal, error) {
 	w.changed = workflow.NewBufferedChannel(ctx, 1)
 	if err := w.register(ctx); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	if !w.st.Created {
 		ok, err := workflow.AwaitWithTimeout(ctx, CreateTimeout, func() bool { return w.st.Created })
 		if err != nil {
-			return Proposal{}, err
+			return domain.Proposal{}, err
 		}
 		if !ok {
 			// The create Update was refused: nothing was saved.
 			workflow.GetLogger(ctx).Info("proposal never created; ending", "proposal_id", w.st.Proposal.ID)
-			return Proposal{}, nil
+			return domain.Proposal{}, nil
 		}
 	}
 	workflow.Go(ctx, w.notifier)
@@ -86,16 +86,16 @@ func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
 			if err := workflow.Await(ctx, func() bool {
 				return !w.busy && len(w.st.Pending) == 0 && workflow.AllHandlersFinished(ctx)
 			}); err != nil {
-				return Proposal{}, err
+				return domain.Proposal{}, err
 			}
 			return w.st.Proposal, nil
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			if err := workflow.Await(ctx, func() bool { return !w.busy && workflow.AllHandlersFinished(ctx) }); err != nil {
-				return Proposal{}, err
+				return domain.Proposal{}, err
 			}
 			st := w.st
-			return Proposal{}, workflow.NewContinueAsNewError(ctx, ProposalWorkflowName, ProposalInput{
+			return domain.Proposal{}, workflow.NewContinueAsNewError(ctx, ProposalWorkflowName, ProposalInput{
 				ProposalID: st.Proposal.ID, CycleID: st.Proposal.CycleID, Calendar: st.Calendar, State: &st,
 			})
 		}
@@ -108,7 +108,7 @@ func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
 		}
 		if want != nil && !want.At.After(now) {
 			if err := w.onDeadline(ctx, *want); err != nil {
-				return Proposal{}, err
+				return domain.Proposal{}, err
 			}
 			continue
 		}
@@ -132,7 +132,7 @@ func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
 			d := armed.deadline
 			armed = nil
 			if err := w.onDeadline(ctx, d); err != nil {
-				return Proposal{}, err
+				return domain.Proposal{}, err
 			}
 		}
 	}
@@ -142,9 +142,9 @@ func (w *proposalWorkflow) run(ctx workflow.Context) (Proposal, error) {
 // before anything else so the create Update of Update-with-Start finds its
 // handler.
 func (w *proposalWorkflow) register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (Proposal, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (domain.Proposal, error) {
 		if !w.st.Created {
-			return Proposal{}, refusal(domain.Errorf(domain.ENOTFOUND, "Usulan belum dibuat."))
+			return domain.Proposal{}, refusal(domain.Errorf(domain.ENOTFOUND, "Usulan belum dibuat."))
 		}
 		return w.st.Proposal, nil
 	}); err != nil {
@@ -173,7 +173,7 @@ func (w *proposalWorkflow) register(ctx workflow.Context) error {
 	// is judged by them (a signal could still be waiting in the channel
 	// while a validator reads the old calendar). Registering a handler adds
 	// no command, so running workflows replay unchanged.
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCalendar, func(ctx workflow.Context, cal domain.Calendar) (Proposal, error) {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCalendar, func(ctx workflow.Context, cal domain.Calendar) (domain.Proposal, error) {
 		w.onCalendar(handlerContext(ctx), cal)
 		w.changed.SendAsync(struct{}{}) // re-arm the timers for the new dates
 		return w.st.Proposal, nil
@@ -199,7 +199,7 @@ func (w *proposalWorkflow) register(ctx workflow.Context) error {
 	}
 	for _, action := range domain.Actions {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, ActionUpdateName(action),
-			func(ctx workflow.Context, req ActionRequest) (Proposal, error) { return w.act(ctx, action, req) },
+			func(ctx workflow.Context, req ActionRequest) (domain.Proposal, error) { return w.act(ctx, action, req) },
 			workflow.UpdateHandlerOptions{
 				Validator: func(ctx workflow.Context, req ActionRequest) error {
 					if err := w.ready(); err != nil {
@@ -248,10 +248,10 @@ func (w *proposalWorkflow) acquire(ctx workflow.Context, recheck func() *domain.
 
 func (w *proposalWorkflow) release() { w.busy = false }
 
-func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (Proposal, error) {
+func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (domain.Proposal, error) {
 	ctx = handlerContext(ctx)
 	if err := w.acquire(ctx, func() *domain.Error { return checkCreate(&w.st, req) }); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	defer w.release()
 	now := workflow.Now(ctx)
@@ -263,42 +263,42 @@ func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (Prop
 	w.st.Created = true
 	if err := w.record(ctx, EventCreate, req.Actor, "", nil, nil, next, nil); err != nil {
 		w.st.Created = false
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return w.st.Proposal, nil
 }
 
-func (w *proposalWorkflow) edit(ctx workflow.Context, req EditRequest) (Proposal, error) {
+func (w *proposalWorkflow) edit(ctx workflow.Context, req EditRequest) (domain.Proposal, error) {
 	ctx = handlerContext(ctx)
 	if err := w.acquire(ctx, func() *domain.Error { return checkEdit(&w.st, req) }); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	defer w.release()
 	next := applyPatch(w.st.Proposal, req.Patch)
 	if err := w.record(ctx, EventEdit, req.Actor, "", req.Patch, nil, next, nil); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return w.st.Proposal, nil
 }
 
-func (w *proposalWorkflow) lockUpdate(ctx workflow.Context, req ActionRequest) (Proposal, error) {
+func (w *proposalWorkflow) lockUpdate(ctx workflow.Context, req ActionRequest) (domain.Proposal, error) {
 	ctx = handlerContext(ctx)
 	if err := w.acquire(ctx, func() *domain.Error { return checkLock(&w.st, req) }); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	defer w.release()
 	next := w.st.Proposal
 	next.Stage = domain.StageMinistry
 	if err := w.record(ctx, EventLock, req.Actor, req.Comment, nil, nil, next, func() { w.noticeCreator(ctx, req.Actor, req.Comment) }); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return w.st.Proposal, nil
 }
 
-func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req ActionRequest) (Proposal, error) {
+func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req ActionRequest) (domain.Proposal, error) {
 	ctx = handlerContext(ctx)
 	if err := w.acquire(ctx, func() *domain.Error { return checkAction(&w.st, action, req, workflow.Now(ctx)) }); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	defer w.release()
 	prev := w.st.Proposal
@@ -321,14 +321,14 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 		next.SIPDCode = req.SIPDCode
 		payload = map[string]any{"sipd_code": req.SIPDCode}
 	}
-	var reservation *activities.Reservation
+	var reservation *domain.Reservation
 	if action == domain.ActionConsolidate {
 		if w.projectionVersion(ctx) == projectionWithCeilings {
-			reservation = &activities.Reservation{CycleID: next.CycleID, ProposalID: next.ID,
+			reservation = &domain.Reservation{CycleID: next.CycleID, ProposalID: next.ID,
 				RegionCode: domain.RegionKabKota(next.RegionCode), AmountIDR: next.ConsolidatedAmountIDR}
 		} else if workflow.GetVersion(ctx, versionCeilingReserve, workflow.DefaultVersion, 1) == 1 {
 			if err := w.reserveCeiling(ctx, next); err != nil {
-				return Proposal{}, err
+				return domain.Proposal{}, err
 			}
 		}
 	}
@@ -344,7 +344,7 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 		}
 	}
 	if err := w.record(ctx, string(action), req.Actor, req.Comment, payload, reservation, next, notices); err != nil {
-		return Proposal{}, err
+		return domain.Proposal{}, err
 	}
 	return w.st.Proposal, nil
 }
@@ -363,9 +363,9 @@ const versionCeilingReserve = "ceiling-reserve"
 // proposal waits for this one. A reservation whose record then fails stays
 // counted until the proposal is consolidated again, which errs on the side
 // of the ceiling.
-func (w *proposalWorkflow) reserveCeiling(ctx workflow.Context, next Proposal) error {
+func (w *proposalWorkflow) reserveCeiling(ctx workflow.Context, next domain.Proposal) error {
 	r := activities.CeilingReservation{CycleID: next.CycleID, ProposalID: next.ID, RegionCode: next.RegionCode, AmountIDR: next.ConsolidatedAmountIDR}
-	err := w.execute(ctx, activityReserveCeiling, r).Get(ctx, nil)
+	err := w.execute(ctx, acts.ReserveCeiling, r).Get(ctx, nil)
 	if err == nil {
 		return nil
 	}
@@ -431,7 +431,7 @@ var recordRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoe
 // (acquire). If recording fails for good the state is put back and the
 // notifications dropped, so the workflow never claims what the projection
 // does not show.
-func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor domain.Actor, comment string, payload any, reservation *activities.Reservation, next Proposal, notices func()) error {
+func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor domain.Actor, comment string, payload any, reservation *domain.Reservation, next domain.Proposal, notices func()) error {
 	prev, prevSeq, prevReminder := w.st.Proposal, w.st.Seq, w.st.ReminderSent
 	now := workflow.Now(ctx)
 	var raw json.RawMessage
@@ -449,7 +449,7 @@ func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor dom
 	next.Version = prev.Version + 1
 	next.UpdatedAt = now
 	w.st.Seq++
-	ev := activities.ProposalEvent{
+	ev := domain.ProposalEvent{
 		ProposalID: next.ID, Seq: w.st.Seq, Action: action, FromStage: prev.Stage, ToStage: next.Stage,
 		Actor: actor, Comment: comment, Payload: raw, At: now,
 	}
@@ -466,9 +466,9 @@ func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor dom
 			}
 			w.st.Pending = w.st.Pending[:mark]
 		}
-		err = w.execute(ctx, activityRecordTransition, in).Get(ctx, nil)
+		err = w.execute(ctx, acts.RecordTransition, in).Get(ctx, nil)
 	} else {
-		err = w.execute(ctx, activityRecordTransition, activities.RecordTransitionInput{Proposal: next, Event: ev, Reservation: reservation}).Get(ctx, nil)
+		err = w.execute(ctx, acts.RecordTransition, activities.RecordTransitionInput{Proposal: next, Event: ev, Reservation: reservation}).Get(ctx, nil)
 		if err == nil && notices != nil {
 			notices()
 		}
@@ -489,21 +489,17 @@ func (w *proposalWorkflow) record(ctx workflow.Context, action string, actor dom
 // with unlimited attempts: a database or cycle outage delays the answer,
 // it does not lose the decision. It is a local activity in workflows of
 // versionLocalProjection, an activity of its own in those before.
-func (w *proposalWorkflow) execute(ctx workflow.Context, name string, in any) workflow.Future {
+//
+// activity is a method value of acts (a nil *Activities): Temporal runs the
+// method registered under the same name on the worker's Activities.
+func (w *proposalWorkflow) execute(ctx workflow.Context, activity, in any) workflow.Future {
 	if w.localProjection(ctx) {
 		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
-		return workflow.ExecuteLocalActivity(lctx, name, in)
+		return workflow.ExecuteLocalActivity(lctx, activity, in)
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: recordRetry})
-	return workflow.ExecuteActivity(actx, name, in)
+	return workflow.ExecuteActivity(actx, activity, in)
 }
-
-// Activities are called by their registered names.
-const (
-	activityRecordTransition = "RecordTransition"
-	activityNotify           = "Notify"
-	activityReserveCeiling   = "ReserveCeiling"
-)
 
 // transitionID names the decision behind a transition: the Update's ID
 // when a person made it, else what the clock or the cycle did at that seq.
@@ -541,7 +537,7 @@ func (w *proposalWorkflow) noticeCreator(ctx workflow.Context, actor domain.Acto
 func (w *proposalWorkflow) notify(ctx workflow.Context, kind, username string, role domain.Role, scope, subject, msg string) {
 	p := w.st.Proposal
 	w.st.Pending = append(w.st.Pending, activities.NotifyInput{
-		Notification: activities.Notification{
+		Notification: domain.Notification{
 			ID: fmt.Sprintf("%s/%d/%s", p.ID, w.st.Seq, kind), RecipientUsername: username, RecipientRole: role,
 			RecipientScope: scope, ProposalID: p.ID, Kind: kind, Message: msg, CreatedAt: workflow.Now(ctx),
 			Seq: w.st.Seq, Subject: "[rencana] " + subject,
@@ -569,9 +565,9 @@ func (w *proposalWorkflow) notifier(ctx workflow.Context) {
 		n := w.st.Pending[0]
 		var f workflow.Future
 		if w.localProjection(ctx) {
-			f = workflow.ExecuteLocalActivity(lctx, activityNotify, n)
+			f = workflow.ExecuteLocalActivity(lctx, acts.Notify, n)
 		} else {
-			f = workflow.ExecuteActivity(nctx, activityNotify, n)
+			f = workflow.ExecuteActivity(nctx, acts.Notify, n)
 		}
 		if err := f.Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Error("notification dropped", "id", n.Notification.ID, "error", err)

@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
@@ -52,7 +51,7 @@ func TestHappyPathToFinal(t *testing.T) {
 	require.Nil(t, mapped.result.DueAt)
 	require.Equal(t, int64(9), mapped.result.Version)
 
-	var final Proposal
+	var final domain.Proposal
 	require.NoError(t, h.env.GetWorkflowResult(&final))
 	require.Equal(t, domain.StageFinal, final.Stage)
 
@@ -269,7 +268,7 @@ func TestRakordaWindow(t *testing.T) {
 func TestSubmitAfterDeadlineRefused(t *testing.T) {
 	// In a workflow the draft expires at the deadline, so a late submit
 	// meets the expired stage; the rule itself is checked here directly.
-	st := &ProposalState{Calendar: testCalendar(), Created: true, Proposal: Proposal{
+	st := &ProposalState{Calendar: testCalendar(), Created: true, Proposal: domain.Proposal{
 		ID: testProposal, Stage: domain.StageDraft, Title: completeDraft.Title, Description: completeDraft.Description,
 		Category: completeDraft.Category, AmountIDR: completeDraft.AmountIDR, FundingSource: completeDraft.FundingSource,
 		Indicators: completeDraft.Indicators, CreatedBy: planner.Username, Version: 1,
@@ -345,7 +344,7 @@ func TestDraftExpiresAtSubmissionDeadline(t *testing.T) {
 	h.run(testInput())
 	ok(t, create)
 	require.Equal(t, domain.StageDraft, before.Stage)
-	var final Proposal
+	var final domain.Proposal
 	require.NoError(t, h.env.GetWorkflowResult(&final))
 	require.Equal(t, domain.StageExpired, final.Stage)
 	require.Nil(t, final.DueAt)
@@ -524,7 +523,7 @@ func TestConsolidateReservesWithinCeiling(t *testing.T) {
 	}
 	require.Equal(t, int64(90_000_000), fits.result.ConsolidatedAmountIDR)
 	require.Equal(t, []string{"create", "submit", "approve", "accept", "consolidate", "lock"}, h.store.actions(), "the refused consolidate recorded nothing")
-	require.Equal(t, activities.Reservation{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05", AmountIDR: 90_000_000},
+	require.Equal(t, domain.Reservation{CycleID: "74-2027", ProposalID: testProposal, RegionCode: "74.05", AmountIDR: 90_000_000},
 		h.store.reserved[testProposal])
 	require.Empty(t, h.cycles.calls, "the cycle's workflow is not asked")
 }

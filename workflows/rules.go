@@ -126,7 +126,7 @@ func checkCreate(st *ProposalState, req CreateRequest) *domain.Error {
 			return domain.Errorf(domain.EFORBIDDEN, "Wilayah %s di luar cakupan %s.", d.RegionCode, req.Actor.Scope)
 		}
 	}
-	checkDraft(&v, applyPatch(Proposal{}, draftPatch(d)))
+	checkDraft(&v, applyPatch(domain.Proposal{}, draftPatch(d)))
 	return asDomain(v.Err())
 }
 
@@ -148,7 +148,7 @@ func checkEdit(st *ProposalState, req EditRequest) *domain.Error {
 }
 
 // checkDraft checks what a draft may not contain even while incomplete.
-func checkDraft(v *domain.Validation, p Proposal) {
+func checkDraft(v *domain.Validation, p domain.Proposal) {
 	if strings.TrimSpace(p.Title) == "" {
 		v.Add("title", "Judul wajib diisi.")
 	}
@@ -173,7 +173,7 @@ func checkDraft(v *domain.Validation, p Proposal) {
 
 // checkComplete is what submit needs on top of checkDraft: every field a
 // reviewer reads.
-func checkComplete(v *domain.Validation, p Proposal) {
+func checkComplete(v *domain.Validation, p domain.Proposal) {
 	checkDraft(v, p)
 	if strings.TrimSpace(p.Description) == "" {
 		v.Add("description", "Uraian wajib diisi sebelum diajukan.")
@@ -255,7 +255,7 @@ func draftPatch(d Draft) DraftPatch {
 }
 
 // applyPatch returns p with the patch's non-nil fields; p is not changed.
-func applyPatch(p Proposal, d DraftPatch) Proposal {
+func applyPatch(p domain.Proposal, d DraftPatch) domain.Proposal {
 	if d.Title != nil {
 		p.Title = strings.TrimSpace(*d.Title)
 	}
@@ -272,7 +272,7 @@ func applyPatch(p Proposal, d DraftPatch) Proposal {
 		p.FundingSource = *d.FundingSource
 	}
 	if d.Indicators != nil {
-		p.Indicators = append([]Indicator{}, (*d.Indicators)...)
+		p.Indicators = append([]domain.Indicator{}, (*d.Indicators)...)
 	}
 	if d.SIPDCode != nil {
 		p.SIPDCode = strings.TrimSpace(*d.SIPDCode)
@@ -281,7 +281,7 @@ func applyPatch(p Proposal, d DraftPatch) Proposal {
 		p.Beneficiaries = strings.TrimSpace(*d.Beneficiaries)
 	}
 	if p.Indicators == nil {
-		p.Indicators = []Indicator{}
+		p.Indicators = []domain.Indicator{}
 	}
 	return p
 }

@@ -102,7 +102,7 @@ func TestWorkerKilledMidLifecycleLosesNothing(t *testing.T) {
 		workflows.CreateRequest{Actor: planner, Draft: workflows.Draft{
 			RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM", Description: "Pelatihan dan label halal",
 			Category: "pelatihan", AmountIDR: 150_000_000, FundingSource: "apbd_kabkota",
-			Indicators: []workflows.Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
+			Indicators: []domain.Indicator{{Name: "Pelaku UMKM terlatih", Target: 30, Unit: "orang"}},
 		}})
 	require.NoError(t, err)
 	require.Equal(t, domain.StageDraft, p.Stage)
@@ -272,7 +272,7 @@ func TestDatabaseOutageDelaysButLosesNothing(t *testing.T) {
 		workflows.CreateRequest{Actor: planner, Draft: workflows.Draft{
 			RegionCode: "74.05.03", Title: "Bazar produk UMKM", Description: "Bazar bulanan di alun-alun",
 			Category: "bazar", AmountIDR: 80_000_000, FundingSource: "apbd_kabkota",
-			Indicators: []workflows.Indicator{{Name: "UMKM peserta", Target: 40, Unit: "unit usaha"}},
+			Indicators: []domain.Indicator{{Name: "UMKM peserta", Target: 40, Unit: "unit usaha"}},
 		}})
 	require.NoError(t, err)
 

@@ -26,7 +26,7 @@ func TestAuditCSV(t *testing.T) {
 		seq, err := db.ProposalSeq(ctx, "u-ksel-2")
 		require.NoError(t, err)
 		early := time.Date(2026, 4, 2, 0, 5, 0, 0, time.UTC)
-		_, err = db.RecordTransition(ctx, p, store.ProposalEvent{
+		_, err = db.RecordTransition(ctx, p, domain.ProposalEvent{
 			ProposalID: "u-ksel-2", Seq: seq + 1, Action: "fund", FromStage: domain.StageMinistry, ToStage: domain.StageMinistry,
 			Actor: liaison, Comment: "=SUM(A1:A9)", At: early,
 		})

@@ -99,7 +99,7 @@ func benchDB(b *testing.B, n int) *store.DB {
 			subs = append(subs, r.Code)
 		}
 	}
-	indicators, _ := json.Marshal([]store.Indicator{{Name: "Pelaku UMKM terlatih", Target: 40, Unit: "orang"}, {Name: "Koperasi dibina", Target: 2, Unit: "unit"}})
+	indicators, _ := json.Marshal([]domain.Indicator{{Name: "Pelaku UMKM terlatih", Target: 40, Unit: "orang"}, {Name: "Koperasi dibina", Target: 2, Unit: "unit"}})
 	at := time.Date(2026, 5, 1, 2, 0, 0, 0, time.UTC)
 	stages := []domain.Stage{domain.StageMinistry, domain.StageSIPDMapping, domain.StageFinal, domain.StageDeclined, domain.StageConsolidation}
 

@@ -62,7 +62,7 @@ type fx struct {
 	stage                          domain.Stage
 	amount, consolidated           int64 // consolidated < 0: not consolidated yet
 	priority                       int
-	indicators                     []store.Indicator
+	indicators                     []domain.Indicator
 	rakorda                        domain.Action
 }
 
@@ -72,7 +72,7 @@ type fx struct {
 func put(t testing.TB, db *store.DB, f fx, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	p := store.Proposal{
+	p := domain.Proposal{
 		ID: f.id, CycleID: f.cycle, RegionCode: f.region, Title: f.title, Description: "Deskripsi " + f.title,
 		Category: "pelatihan", AmountIDR: f.amount, FundingSource: "apbd_provinsi", Indicators: f.indicators,
 		SIPDCode: f.sipd, Stage: f.stage, Priority: f.priority, CreatedBy: planner.Username, Version: 3,
@@ -81,13 +81,13 @@ func put(t testing.TB, db *store.DB, f fx, at time.Time) {
 	if f.consolidated >= 0 {
 		p.Consolidated, p.ConsolidatedAmountIDR = true, f.consolidated
 	}
-	events := []store.ProposalEvent{{Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}}
+	events := []domain.ProposalEvent{{Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}}
 	if f.rakorda != "" {
 		to := map[domain.Action]domain.Stage{domain.ActionAccept: domain.StageConsolidation, domain.ActionDefer: domain.StageDeferred, domain.ActionReject: domain.StageRejected}[f.rakorda]
-		events = append(events, store.ProposalEvent{Action: string(f.rakorda), FromStage: domain.StageRakorda, ToStage: to, Actor: kadis, At: at.Add(time.Hour), Comment: "Rakorda " + f.id})
+		events = append(events, domain.ProposalEvent{Action: string(f.rakorda), FromStage: domain.StageRakorda, ToStage: to, Actor: kadis, At: at.Add(time.Hour), Comment: "Rakorda " + f.id})
 	}
 	if last := events[len(events)-1].ToStage; last != f.stage {
-		events = append(events, store.ProposalEvent{Action: "lock", FromStage: last, ToStage: f.stage, Actor: liaison, At: at.Add(2 * time.Hour)})
+		events = append(events, domain.ProposalEvent{Action: "lock", FromStage: last, ToStage: f.stage, Actor: liaison, At: at.Add(2 * time.Hour)})
 	}
 	for i, ev := range events {
 		ev.ProposalID, ev.Seq = f.id, int64(i+1)
@@ -107,8 +107,8 @@ func seedLists(t testing.TB, db *store.DB) (listed74, listed73 []string) {
 	saveCycle(t, db, "73", 2027)
 	saveCycle(t, db, "74", 2026)
 	at := time.Date(2026, 4, 2, 1, 30, 0, 0, time.UTC)
-	two := []store.Indicator{{Name: "Anggota koperasi terlatih", Target: 40, Unit: "orang"}, {Name: "Koperasi dibina", Target: 2.5, Unit: "unit"}}
-	one := []store.Indicator{{Name: "UMKM terfasilitasi", Target: 25, Unit: "unit usaha"}}
+	two := []domain.Indicator{{Name: "Anggota koperasi terlatih", Target: 40, Unit: "orang"}, {Name: "Koperasi dibina", Target: 2.5, Unit: "unit"}}
+	one := []domain.Indicator{{Name: "UMKM terfasilitasi", Target: 25, Unit: "unit usaha"}}
 	for i, f := range []fx{
 		// 74-2027, in list order: provincial first, then Konawe Selatan
 		// (74.05) by program then priority, then Kota Kendari (74.71).

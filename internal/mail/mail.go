@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/rencana-id/rencana/internal/domain"
-	"github.com/rencana-id/rencana/internal/store"
 )
 
 // Users resolves usernames to mail addresses (store.DB does).
@@ -71,7 +70,7 @@ func ParseURL(raw, from string, users Users, holders Holders) (*SMTP, error) {
 // Send mails m to its recipient: the user, or every current holder of the
 // role over the scope. No address is not an error: the in-app notification
 // already reached them. A failure is returned so the outbox tries again later.
-func (s *SMTP) Send(ctx context.Context, m store.Notification) error {
+func (s *SMTP) Send(ctx context.Context, m domain.Notification) error {
 	var usernames []string
 	if m.RecipientUsername != "" {
 		usernames = []string{m.RecipientUsername}
@@ -98,7 +97,7 @@ func (s *SMTP) Send(ctx context.Context, m store.Notification) error {
 
 // message renders an RFC 5322 message; the subject is RFC 2047 encoded so
 // Indonesian text with any character survives every relay.
-func (s *SMTP) message(to []string, m store.Notification) ([]byte, error) {
+func (s *SMTP) message(to []string, m domain.Notification) ([]byte, error) {
 	id := make([]byte, 12)
 	if _, err := rand.Read(id); err != nil {
 		return nil, err

@@ -117,10 +117,10 @@ func TestSMTPDeliversToUsersAndRoleHolders(t *testing.T) {
 	m, err := mail.ParseURL("smtp://"+sink.l.Addr().String(), "rencana@sultraprov.go.id", db, authz)
 	require.NoError(t, err)
 
-	require.NoError(t, m.Send(ctx, store.Notification{RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05.03",
+	require.NoError(t, m.Send(ctx, domain.Notification{RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05.03",
 		Subject: "Usulan menunggu reviu: Pelatihan pengemasan", Message: "Usulan p-1 diajukan.\n.titik di awal baris"}))
-	require.NoError(t, m.Send(ctx, store.Notification{RecipientUsername: "siti", Subject: "Usulan dikembalikan", Message: "Lengkapi uraian."}))
-	require.NoError(t, m.Send(ctx, store.Notification{RecipientUsername: "tanpa.surel", Subject: "x", Message: "y"}), "no address: in-app only")
+	require.NoError(t, m.Send(ctx, domain.Notification{RecipientUsername: "siti", Subject: "Usulan dikembalikan", Message: "Lengkapi uraian."}))
+	require.NoError(t, m.Send(ctx, domain.Notification{RecipientUsername: "tanpa.surel", Subject: "x", Message: "y"}), "no address: in-app only")
 
 	got := sink.all()
 	require.Len(t, got, 2)
@@ -135,7 +135,7 @@ func TestSMTPDeliversToUsersAndRoleHolders(t *testing.T) {
 
 	// A server that is down is an error, so the outbox tries again later.
 	sink.l.Close()
-	require.Error(t, m.Send(ctx, store.Notification{RecipientUsername: "siti", Subject: "x", Message: "y"}))
+	require.Error(t, m.Send(ctx, domain.Notification{RecipientUsername: "siti", Subject: "x", Message: "y"}))
 }
 
 func TestParseURL(t *testing.T) {

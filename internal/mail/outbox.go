@@ -5,12 +5,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/internal/domain"
 )
 
 // Sender delivers one notification by mail: SMTP, or LogSender in dev.
 type Sender interface {
-	Send(ctx context.Context, n store.Notification) error
+	Send(ctx context.Context, n domain.Notification) error
 }
 
 // LogSender is the development Sender: it writes the mail to the log
@@ -18,7 +18,7 @@ type Sender interface {
 type LogSender struct{ Log *slog.Logger }
 
 // Send logs n.
-func (l LogSender) Send(_ context.Context, n store.Notification) error {
+func (l LogSender) Send(_ context.Context, n domain.Notification) error {
 	l.Log.Info("mail (not sent: log-only mailer)", "to_username", n.RecipientUsername, "to_role", n.RecipientRole,
 		"to_scope", n.RecipientScope, "subject", n.Subject, "body", n.Message)
 	return nil
@@ -26,7 +26,7 @@ func (l LogSender) Send(_ context.Context, n store.Notification) error {
 
 // OutboxStore is what the outbox needs from the database (*store.DB).
 type OutboxStore interface {
-	UnmailedNotifications(ctx context.Context, before time.Time, limit int) ([]store.Notification, error)
+	UnmailedNotifications(ctx context.Context, before time.Time, limit int) ([]domain.Notification, error)
 	ClaimMail(ctx context.Context, id string, at time.Time) (bool, error)
 	ReleaseMail(ctx context.Context, id string) error
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/mail"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
@@ -24,7 +25,7 @@ type recordingSender struct {
 	fail bool
 }
 
-func (r *recordingSender) Send(_ context.Context, n store.Notification) error {
+func (r *recordingSender) Send(_ context.Context, n domain.Notification) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail {
@@ -39,12 +40,12 @@ func TestOutboxMailsOnceAfterGrace(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		for i := range 150 {
-			require.NoError(t, db.InsertNotification(ctx, store.Notification{
+			require.NoError(t, db.InsertNotification(ctx, domain.Notification{
 				ID: "n" + string(rune('A'+i/26)) + string(rune('a'+i%26)), RecipientUsername: "siti", Kind: "stage_changed",
 				Message: "Tahap usulan berubah.", Subject: "[rencana] Tahap", CreatedAt: now.Add(-time.Minute),
 			}))
 		}
-		require.NoError(t, db.InsertNotification(ctx, store.Notification{ID: "fresh", RecipientUsername: "siti", Kind: "k", Message: "m", CreatedAt: now}))
+		require.NoError(t, db.InsertNotification(ctx, domain.Notification{ID: "fresh", RecipientUsername: "siti", Kind: "k", Message: "m", CreatedAt: now}))
 
 		s := &recordingSender{fail: true}
 		o := &mail.Outbox{Store: db, Sender: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Grace: 30 * time.Second, Now: func() time.Time { return now }}

@@ -24,7 +24,7 @@ func record(n int) store.RakordaRecord {
 	start := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
 	kabs := []struct{ code, name string }{{"74.01", "Kabupaten Kolaka"}, {"74.05", "Kabupaten Konawe Selatan"}, {"74.71", "Kota Kendari"}}
 	decisions := []domain.Action{domain.ActionAccept, domain.ActionDefer, domain.ActionReject}
-	rec := store.RakordaRecord{ProvinceName: "Sulawesi Tenggara", Cycle: store.CycleDetail{Cycle: domain.Cycle{
+	rec := store.RakordaRecord{ProvinceName: "Sulawesi Tenggara", Cycle: domain.CycleDetail{Cycle: domain.Cycle{
 		ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027,
 		Calendar: domain.Calendar{RakordaStart: start, RakordaEnd: start.Add(48 * time.Hour)},
 	}}}
@@ -128,7 +128,7 @@ func TestMinutesWithoutDecisionsSaySo(t *testing.T) {
 	rec := record(0)
 	rec.Cycle.Agreements, rec.Cycle.Attendance = nil, nil
 	rec.Undecided = store.RakordaAgenda{Count: 1, Groups: []store.AgendaGroup{{KabKotaCode: "74.05", Count: 1,
-		Proposals: []store.Proposal{{ID: "usl-9", Title: "Bazar UMKM", RegionCode: "74.05.03", AmountIDR: 5_000_000}}}}}
+		Proposals: []domain.Proposal{{ID: "usl-9", Title: "Bazar UMKM", RegionCode: "74.05.03", AmountIDR: 5_000_000}}}}}
 	text := strings.Join(render(t, rec), "\n")
 	require.Contains(t, text, "Belum ada keputusan atas usulan.")
 	require.Contains(t, text, "Tidak ada kesepakatan yang dicatat.")

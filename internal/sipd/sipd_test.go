@@ -126,11 +126,11 @@ func TestSuggest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		seed(t, db)
-		p := store.Proposal{
+		p := domain.Proposal{
 			ID: "p1", CycleID: "74-2027", RegionCode: "74.05.03", Category: "pelatihan",
 			Title:       "Pelatihan kewirausahaan koperasi",
 			Description: "Pelatihan bagi pengurus dan anggota koperasi desa agar mampu berwirausaha",
-			Indicators:  []store.Indicator{{Name: "Anggota koperasi terlatih", Target: 40, Unit: "orang"}},
+			Indicators:  []domain.Indicator{{Name: "Anggota koperasi terlatih", Target: 40, Unit: "orang"}},
 		}
 		got, err := sipd.Suggest(ctx, db, p, 0)
 		require.NoError(t, err)
@@ -218,7 +218,7 @@ func TestSuggestionsAreMappable(t *testing.T) {
 	seed(t, db)
 	for _, region := range []string{"74", "74.05", "74.05.03"} {
 		for _, cycle := range []string{"74-2023", "74-2027"} {
-			p := store.Proposal{CycleID: cycle, RegionCode: region, Title: "Pengembangan usaha mikro dan koperasi", Category: "pendampingan"}
+			p := domain.Proposal{CycleID: cycle, RegionCode: region, Title: "Pengembangan usaha mikro dan koperasi", Category: "pendampingan"}
 			got, err := sipd.Suggest(ctx, db, p, 50)
 			require.NoError(t, err)
 			require.NotEmpty(t, got)

@@ -79,7 +79,7 @@ const (
 // a proposal with nothing to go on gets an empty list rather than noise; so
 // does a fiscal year without a nomenclature version. An unknown cycle is
 // ENOTFOUND.
-func Suggest(ctx context.Context, db *store.DB, p store.Proposal, n int) ([]Suggestion, error) {
+func Suggest(ctx context.Context, db *store.DB, p domain.Proposal, n int) ([]Suggestion, error) {
 	if n <= 0 {
 		n = DefaultSuggestions
 	}
@@ -104,7 +104,7 @@ func Suggest(ctx context.Context, db *store.DB, p store.Proposal, n int) ([]Sugg
 
 // proposalQuery weighs the proposal's terms; a term seen in several places
 // keeps the sum of its weights.
-func proposalQuery(p store.Proposal) map[string]float64 {
+func proposalQuery(p domain.Proposal) map[string]float64 {
 	q := map[string]float64{}
 	add := func(text string, w float64) {
 		for _, t := range terms(text) {

@@ -28,7 +28,7 @@ const (
 
 // ConsolidationRow is one proposal of the consolidation view.
 type ConsolidationRow struct {
-	Proposal
+	domain.Proposal
 	KabKotaCode string    `json:"kabkota_code"`
 	KabKotaName string    `json:"kabkota_name"`
 	Warnings    []Warning `json:"warnings"`
@@ -205,7 +205,7 @@ func ceilingUsage(rows []ConsolidationRow, ceilings []cycleCeilingRow, names map
 }
 
 // indicatorMatches reports whether a proposal indicator counts towards t.
-func indicatorMatches(t domain.Target, ind Indicator) bool {
+func indicatorMatches(t domain.Target, ind domain.Indicator) bool {
 	if t.Unit != "" && !strings.EqualFold(strings.TrimSpace(t.Unit), strings.TrimSpace(ind.Unit)) {
 		return false
 	}

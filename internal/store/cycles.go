@@ -104,54 +104,6 @@ func (db *DB) ListCycles(ctx context.Context) ([]domain.Cycle, error) {
 	return out, nil
 }
 
-// CycleDetail is the whole state of a cycle as its CycleWorkflow keeps it
-// and the API shows it: the cycle with its ceilings, targets and the
-// Rakorda's agreements and attendance. Phase and RakordaOpen depend on the
-// clock; At fills them in.
-type CycleDetail struct {
-	domain.Cycle
-	Phase       domain.Phase       `json:"phase"`
-	RakordaOpen bool               `json:"rakorda_open"`
-	Ceilings    []domain.Ceiling   `json:"ceilings"`
-	Targets     []domain.Target    `json:"targets"`
-	Agreements  []domain.Agreement `json:"agreements"`
-	Attendance  []domain.Attendee  `json:"attendance"`
-}
-
-// At returns d with its phase as of now, and nil lists made empty so the
-// JSON shows [] rather than null.
-func (d CycleDetail) At(now time.Time) CycleDetail {
-	d.Phase = d.Calendar.PhaseAt(now)
-	d.RakordaOpen = d.Phase == domain.PhaseRakorda
-	if d.Ceilings == nil {
-		d.Ceilings = []domain.Ceiling{}
-	}
-	if d.Targets == nil {
-		d.Targets = []domain.Target{}
-	}
-	if d.Agreements == nil {
-		d.Agreements = []domain.Agreement{}
-	}
-	if d.Attendance == nil {
-		d.Attendance = []domain.Attendee{}
-	}
-	return d
-}
-
-// CycleEvent is one line of a cycle's audit trail: who changed what, when.
-// Origin identifies the workflow that owns the cycle (the run that created
-// it); RecordCycle refuses an event of another origin.
-type CycleEvent struct {
-	CycleID string          `json:"cycle_id"`
-	Seq     int64           `json:"seq"`
-	Action  string          `json:"action"`
-	Actor   domain.Actor    `json:"actor"`
-	Comment string          `json:"comment"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-	Origin  string          `json:"origin"`
-	At      time.Time       `json:"at"`
-}
-
 type cycleCeilingRow struct {
 	CycleID    string `gorm:"primaryKey"`
 	RegionCode string `gorm:"primaryKey"`
@@ -220,7 +172,7 @@ func (cycleEventRow) TableName() string { return "cycle_events" }
 // terminated) can neither pass its create off as a retry nor change the
 // row. Both are ECONFLICT. A province or ceiling region that does not exist
 // is EINVALID.
-func (db *DB) RecordCycle(ctx context.Context, d CycleDetail, ev CycleEvent) (recorded bool, err error) {
+func (db *DB) RecordCycle(ctx context.Context, d domain.CycleDetail, ev domain.CycleEvent) (recorded bool, err error) {
 	if d.ID == "" || ev.CycleID != d.ID || ev.Seq <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "Perubahan siklus tidak lengkap (id %q, seq %d).", d.ID, ev.Seq)
 	}
@@ -318,7 +270,7 @@ func (db *DB) RecordCycle(ctx context.Context, d CycleDetail, ev CycleEvent) (re
 // checkCeilings refuses a ceiling that is new or lower than before and
 // below what the proposals of its region have reserved, under the lock
 // RecordConsolidation takes (see there).
-func (db *DB) checkCeilings(tx *gorm.DB, d CycleDetail) error {
+func (db *DB) checkCeilings(tx *gorm.DB, d domain.CycleDetail) error {
 	if err := db.lockCycle(tx, d.ID); err != nil {
 		return err
 	}
@@ -347,7 +299,7 @@ func (db *DB) checkCeilings(tx *gorm.DB, d CycleDetail) error {
 	return v.Err()
 }
 
-func replaceChildren(tx *gorm.DB, d CycleDetail, targets []cycleTargetRow) error {
+func replaceChildren(tx *gorm.DB, d domain.CycleDetail, targets []cycleTargetRow) error {
 	for _, model := range []any{&cycleCeilingRow{}, &cycleTargetRow{}, &agreementRow{}, &attendanceRow{}} {
 		if err := tx.Where("cycle_id = ?", d.ID).Delete(model).Error; err != nil {
 			return err
@@ -397,33 +349,33 @@ func nonNilStrings(s []string) []string {
 
 // GetCycleDetail returns a cycle with its ceilings, targets, agreements and
 // attendance as last recorded, or ENOTFOUND; Phase is as of now.
-func (db *DB) GetCycleDetail(ctx context.Context, id string, now time.Time) (CycleDetail, error) {
+func (db *DB) GetCycleDetail(ctx context.Context, id string, now time.Time) (domain.CycleDetail, error) {
 	c, err := db.GetCycle(ctx, id)
 	if err != nil {
-		return CycleDetail{}, err
+		return domain.CycleDetail{}, err
 	}
-	d := CycleDetail{Cycle: c}
+	d := domain.CycleDetail{Cycle: c}
 	g := db.Gorm.WithContext(ctx)
 	var ceilings []cycleCeilingRow
 	if err := g.Where("cycle_id = ?", id).Order("region_code").Find(&ceilings).Error; err != nil {
-		return CycleDetail{}, fmt.Errorf("cycle ceilings: %w", err)
+		return domain.CycleDetail{}, fmt.Errorf("cycle ceilings: %w", err)
 	}
 	for _, r := range ceilings {
 		d.Ceilings = append(d.Ceilings, domain.Ceiling{RegionCode: r.RegionCode, AmountIDR: r.AmountIDR})
 	}
 	if d.Targets, err = db.cycleTargets(ctx, id); err != nil {
-		return CycleDetail{}, err
+		return domain.CycleDetail{}, err
 	}
 	var agreements []agreementRow
 	if err := g.Where("cycle_id = ?", id).Order("number").Find(&agreements).Error; err != nil {
-		return CycleDetail{}, fmt.Errorf("rakorda agreements: %w", err)
+		return domain.CycleDetail{}, fmt.Errorf("rakorda agreements: %w", err)
 	}
 	for _, r := range agreements {
 		d.Agreements = append(d.Agreements, domain.Agreement{Number: r.Number, Text: r.Text})
 	}
 	var attendance []attendanceRow
 	if err := g.Where("cycle_id = ?", id).Order("number").Find(&attendance).Error; err != nil {
-		return CycleDetail{}, fmt.Errorf("rakorda attendance: %w", err)
+		return domain.CycleDetail{}, fmt.Errorf("rakorda attendance: %w", err)
 	}
 	for _, r := range attendance {
 		d.Attendance = append(d.Attendance, domain.Attendee{Number: r.Number, Name: r.Name, Position: r.JobTitle, Institution: r.Institution, RegionCode: r.RegionCode})
@@ -451,14 +403,14 @@ func (db *DB) cycleTargets(ctx context.Context, id string) ([]domain.Target, err
 }
 
 // ListCycleEvents returns a cycle's audit trail, oldest first.
-func (db *DB) ListCycleEvents(ctx context.Context, cycleID string) ([]CycleEvent, error) {
+func (db *DB) ListCycleEvents(ctx context.Context, cycleID string) ([]domain.CycleEvent, error) {
 	var rows []cycleEventRow
 	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", cycleID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cycle events: %w", err)
 	}
-	out := make([]CycleEvent, len(rows))
+	out := make([]domain.CycleEvent, len(rows))
 	for i, r := range rows {
-		out[i] = CycleEvent{
+		out[i] = domain.CycleEvent{
 			CycleID: r.CycleID, Seq: r.Seq, Action: r.Action, Comment: r.Comment, Payload: json.RawMessage(r.Payload), Origin: r.Origin,
 			At: r.At.UTC(), Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},
 		}
@@ -492,24 +444,9 @@ func (db *DB) OpenProposalIDs(ctx context.Context, cycleID, after string, limit 
 	return ids, nil
 }
 
-// ProposalRef names a proposal in a message: its id, title and region.
-type ProposalRef struct {
-	ID         string `json:"id"`
-	Title      string `json:"title"`
-	RegionCode string `json:"region_code"`
-}
-
-// LockCandidates is what the cycle's lock needs to know first: the
-// proposals in consolidation that are not consolidated yet (the lock is
-// refused while there are any) and how many consolidated ones it will move.
-type LockCandidates struct {
-	Unconsolidated []ProposalRef `json:"unconsolidated"`
-	Consolidated   int           `json:"consolidated"`
-}
-
 // CycleLockCandidates reads the LockCandidates of a cycle.
-func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (LockCandidates, error) {
-	var out LockCandidates
+func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (domain.LockCandidates, error) {
+	var out domain.LockCandidates
 	var rows []proposalRow
 	g := db.Gorm.WithContext(ctx)
 	if err := g.Select("id", "title", "region_code").
@@ -517,9 +454,9 @@ func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (LockCand
 		Order("id").Find(&rows).Error; err != nil {
 		return out, fmt.Errorf("unconsolidated proposals of %s: %w", cycleID, err)
 	}
-	out.Unconsolidated = make([]ProposalRef, len(rows))
+	out.Unconsolidated = make([]domain.ProposalRef, len(rows))
 	for i, r := range rows {
-		out.Unconsolidated[i] = ProposalRef{ID: r.ID, Title: r.Title, RegionCode: r.RegionCode}
+		out.Unconsolidated[i] = domain.ProposalRef{ID: r.ID, Title: r.Title, RegionCode: r.RegionCode}
 	}
 	var n int64
 	if err := g.Model(&proposalRow{}).Where("cycle_id = ? AND stage = ? AND consolidated", cycleID, domain.StageConsolidation).

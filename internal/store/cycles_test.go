@@ -47,8 +47,8 @@ func calendar2027() domain.Calendar {
 	}
 }
 
-func cycleEvent(seq int64, action, origin string) store.CycleEvent {
-	return store.CycleEvent{CycleID: "74-2027", Seq: seq, Action: action, Origin: origin, At: d26(1, 5).Add(time.Duration(seq) * time.Hour),
+func cycleEvent(seq int64, action, origin string) domain.CycleEvent {
+	return domain.CycleEvent{CycleID: "74-2027", Seq: seq, Action: action, Origin: origin, At: d26(1, 5).Add(time.Duration(seq) * time.Hour),
 		Actor: domain.Actor{Username: "kadis.sultra", Role: domain.RoleKadisProvinsi, Scope: "74"}}
 }
 
@@ -56,7 +56,7 @@ func TestRecordCycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		seedSultra(t, db)
-		d := store.CycleDetail{
+		d := domain.CycleDetail{
 			Cycle:    domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "kadis.sultra", CreatedAt: d26(1, 5)},
 			Ceilings: []domain.Ceiling{{RegionCode: "74.05", AmountIDR: 300_000_000}},
 			Targets: []domain.Target{{Code: "koperasi_baru", Name: "Koperasi baru", Keywords: []string{"koperasi baru"}, Unit: "unit",
@@ -86,7 +86,7 @@ func TestRecordCycle(t *testing.T) {
 		require.Equal(t, domain.ECONFLICT, domain.ErrorCode(err), "%v", err)
 		other := d
 		other.ID = "74-2027"
-		_, err = db.RecordCycle(ctx, other, store.CycleEvent{CycleID: "74-2027", Seq: 2, Action: "set_ceilings", Origin: "run-b", At: d26(1, 6)})
+		_, err = db.RecordCycle(ctx, other, domain.CycleEvent{CycleID: "74-2027", Seq: 2, Action: "set_ceilings", Origin: "run-b", At: d26(1, 6)})
 		require.Equal(t, domain.ECONFLICT, domain.ErrorCode(err), "a foreign workflow may not change the cycle: %v", err)
 
 		// A change replaces the child lists whole.
@@ -137,8 +137,8 @@ func TestRecordCycle(t *testing.T) {
 		// A cycle written directly (old demo data) cannot be created again
 		// by a workflow: the unique constraints refuse it.
 		require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: "73-2027", ProvinceCode: "73", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "x"}))
-		legacy := store.CycleDetail{Cycle: domain.Cycle{ID: "73-2027", ProvinceCode: "73", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "y", CreatedAt: d26(1, 5)}}
-		_, err = db.RecordCycle(ctx, legacy, store.CycleEvent{CycleID: "73-2027", Seq: 1, Action: "create", Origin: "run-c", At: d26(1, 5)})
+		legacy := domain.CycleDetail{Cycle: domain.Cycle{ID: "73-2027", ProvinceCode: "73", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "y", CreatedAt: d26(1, 5)}}
+		_, err = db.RecordCycle(ctx, legacy, domain.CycleEvent{CycleID: "73-2027", Seq: 1, Action: "create", Origin: "run-c", At: d26(1, 5)})
 		require.Equal(t, domain.ECONFLICT, domain.ErrorCode(err), "%v", err)
 
 		_, err = db.GetCycleDetail(ctx, "99-2027", d26(1, 1))
@@ -148,7 +148,7 @@ func TestRecordCycle(t *testing.T) {
 
 // put projects a proposal in a stage with its own trail: create, then the
 // moves given as (action, from, to) triples.
-func put(t *testing.T, db *store.DB, p store.Proposal, moves ...[3]string) {
+func put(t *testing.T, db *store.DB, p domain.Proposal, moves ...[3]string) {
 	t.Helper()
 	ctx := context.Background()
 	at := d26(1, 10)
@@ -167,7 +167,7 @@ func put(t *testing.T, db *store.DB, p store.Proposal, moves ...[3]string) {
 		p.Stage = final
 	}
 	kadis := domain.Actor{Username: "kadis.sultra", Role: domain.RoleKadisProvinsi, Scope: "74"}
-	_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage, Actor: kadis, At: at})
+	_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage, Actor: kadis, At: at})
 	require.NoError(t, err)
 	for i, m := range moves {
 		p.Version++
@@ -176,7 +176,7 @@ func put(t *testing.T, db *store.DB, p store.Proposal, moves ...[3]string) {
 		if m[0] == "defer" || m[0] == "reject" {
 			comment = "Alasan " + m[0] + " " + p.ID
 		}
-		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: int64(i + 2), Action: m[0],
+		_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: int64(i + 2), Action: m[0],
 			FromStage: domain.Stage(m[1]), ToStage: p.Stage, Actor: kadis, Comment: comment, At: at.Add(time.Duration(i+1) * time.Hour)})
 		require.NoError(t, err)
 	}
@@ -185,7 +185,7 @@ func put(t *testing.T, db *store.DB, p store.Proposal, moves ...[3]string) {
 
 func saveCycle(t *testing.T, db *store.DB, ceilings ...domain.Ceiling) {
 	t.Helper()
-	_, err := db.RecordCycle(context.Background(), store.CycleDetail{
+	_, err := db.RecordCycle(context.Background(), domain.CycleDetail{
 		Cycle:    domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "kadis.sultra", CreatedAt: d26(1, 5)},
 		Ceilings: ceilings,
 		Targets: []domain.Target{
@@ -203,11 +203,11 @@ func TestProposalPagingForCycleActivities(t *testing.T) {
 		seedSultra(t, db)
 		saveCycle(t, db)
 		for i := 1; i <= 7; i++ {
-			put(t, db, store.Proposal{ID: fmt.Sprintf("c%02d", i), RegionCode: "74.05.03", Title: "t", Stage: domain.StageConsolidation, Consolidated: i%2 == 1, ConsolidatedAmountIDR: 1})
+			put(t, db, domain.Proposal{ID: fmt.Sprintf("c%02d", i), RegionCode: "74.05.03", Title: "t", Stage: domain.StageConsolidation, Consolidated: i%2 == 1, ConsolidatedAmountIDR: 1})
 		}
-		put(t, db, store.Proposal{ID: "d01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageDraft})
-		put(t, db, store.Proposal{ID: "m01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageMinistry, Consolidated: true})
-		put(t, db, store.Proposal{ID: "x01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageRejected})
+		put(t, db, domain.Proposal{ID: "d01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageDraft})
+		put(t, db, domain.Proposal{ID: "m01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageMinistry, Consolidated: true})
+		put(t, db, domain.Proposal{ID: "x01", RegionCode: "74.05.03", Title: "t", Stage: domain.StageRejected})
 
 		var open []string
 		for after := ""; ; {
@@ -224,7 +224,7 @@ func TestProposalPagingForCycleActivities(t *testing.T) {
 		cand, err := db.CycleLockCandidates(ctx, "74-2027")
 		require.NoError(t, err)
 		require.Equal(t, 4, cand.Consolidated)
-		require.Equal(t, []store.ProposalRef{{ID: "c02", Title: "t", RegionCode: "74.05.03"}, {ID: "c04", Title: "t", RegionCode: "74.05.03"},
+		require.Equal(t, []domain.ProposalRef{{ID: "c02", Title: "t", RegionCode: "74.05.03"}, {ID: "c04", Title: "t", RegionCode: "74.05.03"},
 			{ID: "c06", Title: "t", RegionCode: "74.05.03"}}, cand.Unconsolidated)
 
 		ids, err := db.ConsolidatedProposalIDs(ctx, "74-2027", "", 2)
@@ -242,17 +242,17 @@ func TestRakordaAgendaAndRecord(t *testing.T) {
 		seedSultra(t, db)
 		saveCycle(t, db)
 		toRakorda := [][3]string{{"submit", "draft", "kabkota_review"}, {"approve", "kabkota_review", "rakorda"}}
-		put(t, db, store.Proposal{ID: "a1", RegionCode: "74.05.03", Title: "Pelatihan A", AmountIDR: 100_000_000, Stage: domain.StageRakorda}, toRakorda...)
-		put(t, db, store.Proposal{ID: "a2", RegionCode: "74.05.04", Title: "Bazar B", AmountIDR: 50_000_000, Stage: domain.StageRakorda}, toRakorda...)
-		put(t, db, store.Proposal{ID: "a3", RegionCode: "74.71.01", Title: "PLUT C", AmountIDR: 75_000_000, Stage: domain.StageRakorda}, toRakorda...)
-		put(t, db, store.Proposal{ID: "b1", RegionCode: "74.01", Title: "Diterima", AmountIDR: 10, Stage: domain.StageConsolidation},
+		put(t, db, domain.Proposal{ID: "a1", RegionCode: "74.05.03", Title: "Pelatihan A", AmountIDR: 100_000_000, Stage: domain.StageRakorda}, toRakorda...)
+		put(t, db, domain.Proposal{ID: "a2", RegionCode: "74.05.04", Title: "Bazar B", AmountIDR: 50_000_000, Stage: domain.StageRakorda}, toRakorda...)
+		put(t, db, domain.Proposal{ID: "a3", RegionCode: "74.71.01", Title: "PLUT C", AmountIDR: 75_000_000, Stage: domain.StageRakorda}, toRakorda...)
+		put(t, db, domain.Proposal{ID: "b1", RegionCode: "74.01", Title: "Diterima", AmountIDR: 10, Stage: domain.StageConsolidation},
 			append(toRakorda, [3]string{"accept", "rakorda", "consolidation"})...)
-		put(t, db, store.Proposal{ID: "b2", RegionCode: "74.05.03", Title: "Ditunda", AmountIDR: 20, Stage: domain.StageDeferred},
+		put(t, db, domain.Proposal{ID: "b2", RegionCode: "74.05.03", Title: "Ditunda", AmountIDR: 20, Stage: domain.StageDeferred},
 			append(toRakorda, [3]string{"defer", "rakorda", "deferred"})...)
-		put(t, db, store.Proposal{ID: "b3", RegionCode: "74.71.01", Title: "Ditolak", AmountIDR: 30, Stage: domain.StageRejected},
+		put(t, db, domain.Proposal{ID: "b3", RegionCode: "74.71.01", Title: "Ditolak", AmountIDR: 30, Stage: domain.StageRejected},
 			append(toRakorda, [3]string{"reject", "rakorda", "rejected"})...)
 		// Rejected at the kab/kota review: not a Rakorda decision.
-		put(t, db, store.Proposal{ID: "b4", RegionCode: "74.71.01", Title: "Ditolak kab/kota", AmountIDR: 40, Stage: domain.StageRejected},
+		put(t, db, domain.Proposal{ID: "b4", RegionCode: "74.71.01", Title: "Ditolak kab/kota", AmountIDR: 40, Stage: domain.StageRejected},
 			[3]string{"submit", "draft", "kabkota_review"}, [3]string{"reject", "kabkota_review", "rejected"})
 
 		agenda, err := db.RakordaAgenda(ctx, "74-2027")
@@ -289,27 +289,27 @@ func TestConsolidationView(t *testing.T) {
 		ctx := context.Background()
 		seedSultra(t, db)
 		saveCycle(t, db, domain.Ceiling{RegionCode: "74.05", AmountIDR: 300_000_000}, domain.Ceiling{RegionCode: "74.01", AmountIDR: 50_000_000})
-		ind := func(name string, target float64, unit string) []store.Indicator {
-			return []store.Indicator{{Name: name, Target: target, Unit: unit}}
+		ind := func(name string, target float64, unit string) []domain.Indicator {
+			return []domain.Indicator{{Name: name, Target: target, Unit: unit}}
 		}
-		put(t, db, store.Proposal{ID: "k1", RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM", Category: "pelatihan",
+		put(t, db, domain.Proposal{ID: "k1", RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM", Category: "pelatihan",
 			AmountIDR: 150_000_000, Stage: domain.StageConsolidation, Consolidated: true, Priority: 2, ConsolidatedAmountIDR: 120_000_000,
 			Indicators: ind("Pelaku UMKM terlatih", 30, "orang")})
-		put(t, db, store.Proposal{ID: "k2", RegionCode: "74.05.03.2002", Title: "Pelatihan kemasan produk bagi UMKM Desa Lakarinta", Category: "pelatihan",
+		put(t, db, domain.Proposal{ID: "k2", RegionCode: "74.05.03.2002", Title: "Pelatihan kemasan produk bagi UMKM Desa Lakarinta", Category: "pelatihan",
 			AmountIDR: 90_000_000, Stage: domain.StageConsolidation, Priority: 1, Consolidated: true, ConsolidatedAmountIDR: 80_000_000,
 			Indicators: ind("UMKM terlatih", 25, "orang")})
-		put(t, db, store.Proposal{ID: "k3", RegionCode: "74.05.03", Title: "Pelatihan pemasaran digital", Category: "pelatihan",
+		put(t, db, domain.Proposal{ID: "k3", RegionCode: "74.05.03", Title: "Pelatihan pemasaran digital", Category: "pelatihan",
 			AmountIDR: 40_000_000, Stage: domain.StageConsolidation, Indicators: ind("Koperasi baru terbentuk", 20, "unit")})
-		put(t, db, store.Proposal{ID: "k4", RegionCode: "74.05.03.2001", Title: "Pendampingan pengolahan kopi bubuk", Category: "pendampingan",
+		put(t, db, domain.Proposal{ID: "k4", RegionCode: "74.05.03.2001", Title: "Pendampingan pengolahan kopi bubuk", Category: "pendampingan",
 			Description: "Pendampingan pelaku usaha kopi di Lamooso", AmountIDR: 60_000_000, Stage: domain.StageMinistry, Consolidated: true, Priority: 3,
 			ConsolidatedAmountIDR: 60_000_000, Indicators: ind("Koperasi melaksanakan RAT", 12, "koperasi")})
 		// Same title as k1 but another kecamatan: not a duplicate.
-		put(t, db, store.Proposal{ID: "k5", RegionCode: "74.05.04", Title: "Pelatihan pengemasan produk UMKM", Category: "pelatihan",
+		put(t, db, domain.Proposal{ID: "k5", RegionCode: "74.05.04", Title: "Pelatihan pengemasan produk UMKM", Category: "pelatihan",
 			AmountIDR: 10_000_000, Stage: domain.StageConsolidation, Indicators: ind("Koperasi baru", 20, "Unit")})
 		// Declined: shown and consumed, but not counted towards targets.
-		put(t, db, store.Proposal{ID: "k6", RegionCode: "74.01", Title: "Bazar UMKM Kolaka", Category: "bazar", AmountIDR: 5_000_000,
+		put(t, db, domain.Proposal{ID: "k6", RegionCode: "74.01", Title: "Bazar UMKM Kolaka", Category: "bazar", AmountIDR: 5_000_000,
 			Stage: domain.StageDeclined, Consolidated: true, ConsolidatedAmountIDR: 5_000_000, Indicators: ind("Koperasi baru", 100, "unit")})
-		put(t, db, store.Proposal{ID: "r1", RegionCode: "74.05.03", Title: "Masih di Rakorda", Stage: domain.StageRakorda})
+		put(t, db, domain.Proposal{ID: "r1", RegionCode: "74.05.03", Title: "Masih di Rakorda", Stage: domain.StageRakorda})
 		require.NoError(t, db.SaveBUMDesBusiness(ctx, store.BUMDesBusiness{ID: "bumdes-lamooso-kopi", RegionCode: "74.05.03.2001",
 			Name: "BUMDes Lamooso Sejahtera", Business: "Pengolahan dan pemasaran kopi bubuk", Keywords: []string{"kopi"}, Active: true}))
 		require.NoError(t, db.SaveBUMDesBusiness(ctx, store.BUMDesBusiness{ID: "bumdes-lakarinta-air", RegionCode: "74.05.03.2002",

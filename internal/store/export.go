@@ -51,7 +51,7 @@ type ConsolidatedRow struct {
 	Category              domain.Category
 	SIPDCode              string
 	SubKegiatanName       string // "" when the code is empty or not in the version in force
-	Indicators            []Indicator
+	Indicators            []domain.Indicator
 	AmountIDR             int64
 	Consolidated          bool
 	ConsolidatedAmountIDR int64
@@ -190,8 +190,8 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 // first (by time, then proposal and seq, so equal times keep a stable
 // order). Like ConsolidatedRows it reads one row at a time and the loop body
 // must not use db. An unknown cycle yields no rows.
-func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[ProposalEvent, error] {
-	return func(yield func(ProposalEvent, error) bool) {
+func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[domain.ProposalEvent, error] {
+	return func(yield func(domain.ProposalEvent, error) bool) {
 		rows, err := db.Gorm.WithContext(ctx).Raw(`
 			SELECT e.proposal_id, e.seq, e.action, e.from_stage, e.to_stage, e.actor, e.actor_role,
 			       e.actor_scope, e.comment, e.payload, e.at
@@ -199,7 +199,7 @@ func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[Proposa
 			WHERE p.cycle_id = ?
 			ORDER BY e.at, e.proposal_id, e.seq`, cycleID).Rows()
 		if err != nil {
-			yield(ProposalEvent{}, fmt.Errorf("cycle events: %w", err))
+			yield(domain.ProposalEvent{}, fmt.Errorf("cycle events: %w", err))
 			return
 		}
 		defer rows.Close()
@@ -208,7 +208,7 @@ func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[Proposa
 			// ScanRows decodes the timestamp the same way in both engines
 			// (SQLite stores DATETIME as text).
 			if err := db.Gorm.ScanRows(rows, &r); err != nil {
-				yield(ProposalEvent{}, fmt.Errorf("scan cycle event: %w", err))
+				yield(domain.ProposalEvent{}, fmt.Errorf("scan cycle event: %w", err))
 				return
 			}
 			if !yield(r.event(), nil) {
@@ -216,13 +216,13 @@ func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[Proposa
 			}
 		}
 		if err := rows.Err(); err != nil {
-			yield(ProposalEvent{}, fmt.Errorf("cycle events: %w", err))
+			yield(domain.ProposalEvent{}, fmt.Errorf("cycle events: %w", err))
 		}
 	}
 }
 
-func (r proposalEventRow) event() ProposalEvent {
-	return ProposalEvent{
+func (r proposalEventRow) event() domain.ProposalEvent {
+	return domain.ProposalEvent{
 		ProposalID: r.ProposalID, Seq: r.Seq, Action: r.Action, FromStage: domain.Stage(r.FromStage),
 		ToStage: domain.Stage(r.ToStage), Comment: r.Comment, Payload: json.RawMessage(r.Payload), At: r.At.UTC(),
 		Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},

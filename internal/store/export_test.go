@@ -39,10 +39,10 @@ func TestConsolidatedRows(t *testing.T) {
 			p := sampleProposal(at)
 			p.ID, p.RegionCode, p.SIPDCode, p.Stage, p.Priority, p.Consolidated = spec.id, spec.region, spec.sipd, spec.stage, spec.priority, spec.consolidated
 			p.ConsolidatedAmountIDR = int64(1000 * (i + 1))
-			_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "accept", FromStage: domain.StageRakorda, ToStage: domain.StageConsolidation, Actor: actor, At: at})
+			_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "accept", FromStage: domain.StageRakorda, ToStage: domain.StageConsolidation, Actor: actor, At: at})
 			require.NoError(t, err)
 			// A later non-decision event out of rakorda must not count.
-			_, err = db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: 2, Action: "reschedule", FromStage: domain.StageRakorda, ToStage: domain.StageRakorda, Actor: actor, At: at})
+			_, err = db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 2, Action: "reschedule", FromStage: domain.StageRakorda, ToStage: domain.StageRakorda, Actor: actor, At: at})
 			require.NoError(t, err)
 		}
 		var got []store.ConsolidatedRow
@@ -63,7 +63,7 @@ func TestConsolidatedRows(t *testing.T) {
 			KecamatanCode: "74.05.03", KecamatanName: "Kecamatan Tongkuno", CycleID: "74-2027", FiscalYear: 2027,
 			ProposalID: "c-rank2", Title: "Pelatihan pengemasan produk UMKM", Category: "pelatihan",
 			SIPDCode: "2.17.07.2.01.0003", SubKegiatanName: "Fasilitasi Kemudahan Perizinan Usaha_Mikro 100%",
-			Indicators: []store.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}}, AmountIDR: 125_000_000,
+			Indicators: []domain.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}}, AmountIDR: 125_000_000,
 			Consolidated: true, ConsolidatedAmountIDR: 2000, FundingSource: "apbd_kabkota", Priority: 2,
 			Stage: domain.StageMinistry, RakordaAction: domain.ActionAccept,
 		}, r)

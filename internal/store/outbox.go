@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rencana-id/rencana/internal/domain"
 )
 
 // Mail leaves through an outbox: notifications are written with the
@@ -13,14 +15,14 @@ import (
 
 // UnmailedNotifications returns up to limit notifications created before
 // `before` that no one has mailed or claimed yet, oldest first.
-func (db *DB) UnmailedNotifications(ctx context.Context, before time.Time, limit int) ([]Notification, error) {
+func (db *DB) UnmailedNotifications(ctx context.Context, before time.Time, limit int) ([]domain.Notification, error) {
 	var rows []notificationRow
 	err := db.Gorm.WithContext(ctx).Where("mailed_at IS NULL AND created_at < ?", before.UTC()).
 		Order("created_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("unmailed notifications: %w", err)
 	}
-	out := make([]Notification, len(rows))
+	out := make([]domain.Notification, len(rows))
 	for i, r := range rows {
 		out[i] = r.notification()
 	}

@@ -14,81 +14,6 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-// Indicator is one measurable target of a proposal ("Jumlah UMKM terlatih",
-// 30, "orang"); the consolidated list exports one line per indicator.
-type Indicator struct {
-	Name   string  `json:"name"`
-	Target float64 `json:"target"`
-	Unit   string  `json:"unit"`
-}
-
-// Proposal is the representation of a proposal that DESIGN.md's API answers
-// with (everything but the caller-dependent allowed_actions). The workflow
-// owns it; the proposals table is its projection, so lists and exports never
-// need to ask Temporal.
-type Proposal struct {
-	ID                    string               `json:"id"`
-	CycleID               string               `json:"cycle_id"`
-	RegionCode            string               `json:"region_code"`
-	Title                 string               `json:"title"`
-	Description           string               `json:"description"`
-	Category              domain.Category      `json:"category"`
-	AmountIDR             int64                `json:"amount_idr"`
-	FundingSource         domain.FundingSource `json:"funding_source"`
-	Indicators            []Indicator          `json:"indicators"`
-	SIPDCode              string               `json:"sipd_code"`
-	Beneficiaries         string               `json:"beneficiaries"`
-	Stage                 domain.Stage         `json:"stage"`
-	Priority              int                  `json:"priority"`
-	Consolidated          bool                 `json:"consolidated"`
-	ConsolidatedAmountIDR int64                `json:"consolidated_amount_idr"`
-	CreatedBy             string               `json:"created_by"`
-	SubmittedBy           string               `json:"submitted_by"`
-	DueAt                 *time.Time           `json:"due_at"`
-	Overdue               bool                 `json:"overdue"`
-	Version               int64                `json:"version"`
-	CreatedAt             time.Time            `json:"created_at"`
-	UpdatedAt             time.Time            `json:"updated_at"`
-}
-
-// ProposalEvent is one line of a proposal's audit trail: who did what, in
-// which role and scope, when, from which stage to which, and why.
-type ProposalEvent struct {
-	ProposalID string          `json:"proposal_id"`
-	Seq        int64           `json:"seq"`
-	Action     string          `json:"action"`
-	FromStage  domain.Stage    `json:"from_stage"`
-	ToStage    domain.Stage    `json:"to_stage"`
-	Actor      domain.Actor    `json:"actor"`
-	Comment    string          `json:"comment"`
-	Payload    json.RawMessage `json:"payload,omitempty"`
-	At         time.Time       `json:"at"`
-	// TransitionID names the decision that made this event: the Temporal
-	// Update's ID, or the deadline that fired. RecordTransition uses it to
-	// tell a retry from a different transition at the same seq.
-	TransitionID string `json:"transition_id,omitempty"`
-}
-
-// Notification is an in-app message to one user, or to every holder of a
-// role within a scope (reviewers of a kab/kota, say). Its ID is chosen by the
-// caller so that a retried insert is harmless.
-type Notification struct {
-	ID                string      `json:"id"`
-	RecipientUsername string      `json:"recipient_username,omitempty"`
-	RecipientRole     domain.Role `json:"recipient_role,omitempty"`
-	RecipientScope    string      `json:"recipient_scope,omitempty"`
-	ProposalID        string      `json:"proposal_id"`
-	Kind              string      `json:"kind"`
-	Message           string      `json:"message"`
-	CreatedAt         time.Time   `json:"created_at"`
-	ReadAt            *time.Time  `json:"read_at,omitempty"`
-	// Seq is the transition of the proposal this notification belongs to
-	// (0 for none): replacing that transition removes it.
-	Seq int64 `json:"seq,omitempty"`
-	// Subject is the mail subject, when the notification is mailed.
-	Subject string `json:"-"`
-}
-
 type proposalRow struct {
 	ID                    string `gorm:"primaryKey"`
 	CycleID               string
@@ -151,8 +76,8 @@ type notificationRow struct {
 
 func (notificationRow) TableName() string { return "notifications" }
 
-func (r notificationRow) notification() Notification {
-	return Notification{
+func (r notificationRow) notification() domain.Notification {
+	return domain.Notification{
 		ID: r.ID, RecipientUsername: r.RecipientUsername, RecipientRole: domain.Role(r.RecipientRole),
 		RecipientScope: r.RecipientScope, ProposalID: r.ProposalID, Kind: r.Kind, Message: r.Message,
 		CreatedAt: r.CreatedAt.UTC(), ReadAt: utcPtr(r.ReadAt), Seq: r.Seq, Subject: r.Subject,
@@ -167,10 +92,10 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-func proposalToRow(p Proposal, seq int64) (proposalRow, error) {
+func proposalToRow(p domain.Proposal, seq int64) (proposalRow, error) {
 	ind := p.Indicators
 	if ind == nil {
-		ind = []Indicator{}
+		ind = []domain.Indicator{}
 	}
 	b, err := json.Marshal(ind)
 	if err != nil {
@@ -186,15 +111,15 @@ func proposalToRow(p Proposal, seq int64) (proposalRow, error) {
 	}, nil
 }
 
-func (r proposalRow) domain() (Proposal, error) {
-	var ind []Indicator
+func (r proposalRow) domain() (domain.Proposal, error) {
+	var ind []domain.Indicator
 	if err := json.Unmarshal([]byte(r.Indicators), &ind); err != nil {
-		return Proposal{}, fmt.Errorf("decode indicators of %s: %w", r.ID, err)
+		return domain.Proposal{}, fmt.Errorf("decode indicators of %s: %w", r.ID, err)
 	}
 	if ind == nil {
-		ind = []Indicator{}
+		ind = []domain.Indicator{}
 	}
-	return Proposal{
+	return domain.Proposal{
 		ID: r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
 		Category: domain.Category(r.Category), AmountIDR: r.AmountIDR, FundingSource: domain.FundingSource(r.FundingSource),
 		Indicators: ind, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries, Stage: domain.Stage(r.Stage),
@@ -220,19 +145,8 @@ func IsForeignKeyViolation(err error) bool {
 // completed (a worker died after its local activity ran), so Temporal's
 // history, which the retried task follows, is the truth. A snapshot older
 // than the row never overwrites it.
-func (db *DB) RecordTransition(ctx context.Context, p Proposal, ev ProposalEvent, notes ...Notification) (recorded bool, err error) {
+func (db *DB) RecordTransition(ctx context.Context, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (recorded bool, err error) {
 	return db.recordTransition(ctx, nil, p, ev, notes)
-}
-
-// Reservation is a proposal's consolidated amount counted against the
-// ceiling (pagu indikatif) of its kab/kota in its cycle.
-type Reservation struct {
-	CycleID    string
-	ProposalID string
-	// RegionCode is the ceiling's region: the proposal's kab/kota, or its
-	// province for a province's own proposal (domain.RegionKabKota).
-	RegionCode string
-	AmountIDR  int64
 }
 
 // RecordConsolidation is RecordTransition for a consolidate: in the same
@@ -244,14 +158,14 @@ type Reservation struct {
 // again. RecordCycle takes the same lock to refuse a ceiling below what is
 // reserved, so a reservation and a ceiling change are judged one after the
 // other.
-func (db *DB) RecordConsolidation(ctx context.Context, r Reservation, p Proposal, ev ProposalEvent, notes ...Notification) (recorded bool, err error) {
+func (db *DB) RecordConsolidation(ctx context.Context, r domain.Reservation, p domain.Proposal, ev domain.ProposalEvent, notes ...domain.Notification) (recorded bool, err error) {
 	if r.ProposalID != p.ID || r.CycleID != p.CycleID || r.RegionCode == "" {
 		return false, domain.Errorf(domain.EINVALID, "Reservasi pagu %s/%s bukan milik usulan %s.", r.CycleID, r.ProposalID, p.ID)
 	}
 	return db.recordTransition(ctx, &r, p, ev, notes)
 }
 
-func (db *DB) recordTransition(ctx context.Context, r *Reservation, p Proposal, ev ProposalEvent, notes []Notification) (recorded bool, err error) {
+func (db *DB) recordTransition(ctx context.Context, r *domain.Reservation, p domain.Proposal, ev domain.ProposalEvent, notes []domain.Notification) (recorded bool, err error) {
 	if p.ID == "" || ev.ProposalID != p.ID || ev.Seq <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "Transisi usulan tidak lengkap (id %q, seq %d).", p.ID, ev.Seq)
 	}
@@ -353,14 +267,14 @@ var proposalColumns = []string{
 }
 
 // GetProposal returns the projection of a proposal, or ENOTFOUND.
-func (db *DB) GetProposal(ctx context.Context, id string) (Proposal, error) {
+func (db *DB) GetProposal(ctx context.Context, id string) (domain.Proposal, error) {
 	var row proposalRow
 	err := db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Proposal{}, domain.Errorf(domain.ENOTFOUND, "Usulan %q tidak ditemukan.", id)
+		return domain.Proposal{}, domain.Errorf(domain.ENOTFOUND, "Usulan %q tidak ditemukan.", id)
 	}
 	if err != nil {
-		return Proposal{}, fmt.Errorf("get proposal: %w", err)
+		return domain.Proposal{}, fmt.Errorf("get proposal: %w", err)
 	}
 	return row.domain()
 }
@@ -379,14 +293,14 @@ func (db *DB) ProposalSeq(ctx context.Context, id string) (int64, error) {
 }
 
 // ListProposalEvents returns a proposal's audit trail, oldest first.
-func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]ProposalEvent, error) {
+func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]domain.ProposalEvent, error) {
 	var rows []proposalEventRow
 	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list proposal events: %w", err)
 	}
-	out := make([]ProposalEvent, len(rows))
+	out := make([]domain.ProposalEvent, len(rows))
 	for i, r := range rows {
-		out[i] = ProposalEvent{
+		out[i] = domain.ProposalEvent{
 			ProposalID: r.ProposalID, Seq: r.Seq, Action: r.Action, FromStage: domain.Stage(r.FromStage),
 			ToStage: domain.Stage(r.ToStage), Comment: r.Comment, Payload: json.RawMessage(r.Payload), At: r.At.UTC(), TransitionID: r.TransitionID,
 			Actor: domain.Actor{Username: r.Actor, Role: domain.Role(r.ActorRole), Scope: r.ActorScope},
@@ -397,7 +311,7 @@ func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]Prop
 
 // InsertNotification stores n; an ID that already exists is a no-op, so a
 // retried activity never notifies twice.
-func (db *DB) InsertNotification(ctx context.Context, n Notification) error {
+func (db *DB) InsertNotification(ctx context.Context, n domain.Notification) error {
 	row, err := notificationToRow(n)
 	if err != nil {
 		return err
@@ -409,7 +323,7 @@ func (db *DB) InsertNotification(ctx context.Context, n Notification) error {
 	return nil
 }
 
-func notificationToRow(n Notification) (notificationRow, error) {
+func notificationToRow(n domain.Notification) (notificationRow, error) {
 	if n.ID == "" || n.Kind == "" || (n.RecipientUsername == "" && n.RecipientRole == "") {
 		return notificationRow{}, domain.Errorf(domain.EINVALID, "Notifikasi tidak lengkap.")
 	}
@@ -425,12 +339,12 @@ func notificationToRow(n Notification) (notificationRow, error) {
 
 // ListProposalNotifications returns the notifications about one proposal,
 // oldest first.
-func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) ([]Notification, error) {
+func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) ([]domain.Notification, error) {
 	var rows []notificationRow
 	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
-	out := make([]Notification, len(rows))
+	out := make([]domain.Notification, len(rows))
 	for i, r := range rows {
 		out[i] = r.notification()
 	}
@@ -449,7 +363,7 @@ func (reservationRow) TableName() string { return "ceiling_reservations" }
 
 // reserve checks r against its region's ceiling and stores it (see
 // RecordConsolidation).
-func (db *DB) reserve(tx *gorm.DB, r Reservation, at time.Time) error {
+func (db *DB) reserve(tx *gorm.DB, r domain.Reservation, at time.Time) error {
 	if err := db.lockCycle(tx, r.CycleID); err != nil {
 		return err
 	}
@@ -478,7 +392,7 @@ func (db *DB) reserve(tx *gorm.DB, r Reservation, at time.Time) error {
 // not consolidated, and puts back p's amount on one that is. It never
 // creates a reservation: workflows recorded before reservations moved into
 // the projection reserve with their cycle, and those have no row here.
-func followSnapshot(tx *gorm.DB, p Proposal) error {
+func followSnapshot(tx *gorm.DB, p domain.Proposal) error {
 	if !p.Consolidated {
 		return tx.Where("proposal_id = ?", p.ID).Delete(&reservationRow{}).Error
 	}

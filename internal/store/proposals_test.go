@@ -36,12 +36,12 @@ func seedCycle(t *testing.T, db *store.DB) {
 	}))
 }
 
-func sampleProposal(at time.Time) store.Proposal {
+func sampleProposal(at time.Time) domain.Proposal {
 	due := at.Add(48 * time.Hour)
-	return store.Proposal{
+	return domain.Proposal{
 		ID: "p1", CycleID: "74-2027", RegionCode: "74.05.03", Title: "Pelatihan pengemasan produk UMKM",
 		Description: "Pelatihan bagi 30 pelaku UMKM", Category: "pelatihan", AmountIDR: 125_000_000,
-		FundingSource: "apbd_kabkota", Indicators: []store.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}},
+		FundingSource: "apbd_kabkota", Indicators: []domain.Indicator{{Name: "UMKM terlatih", Target: 30, Unit: "orang"}},
 		Beneficiaries: "30 pelaku UMKM", Stage: domain.StageDraft, CreatedBy: "planner", DueAt: &due,
 		Version: 1, CreatedAt: at, UpdatedAt: at,
 	}
@@ -54,7 +54,7 @@ func TestRecordTransitionWritesRowAndEventOnce(t *testing.T) {
 		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
 		p := sampleProposal(at)
 		planner := domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
-		ev1 := store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}
+		ev1 := domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}
 
 		recorded, err := db.RecordTransition(ctx, p, ev1)
 		require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestRecordTransitionWritesRowAndEventOnce(t *testing.T) {
 		camat := domain.Actor{Username: "camat", Role: domain.RoleCamat, Scope: "74.05.03"}
 		p2 := p
 		p2.Stage, p2.SubmittedBy, p2.Version, p2.UpdatedAt = domain.StageKabKotaReview, "camat", 2, at.Add(time.Hour)
-		ev2 := store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
+		ev2 := domain.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
 			ToStage: domain.StageKabKotaReview, Actor: camat, Comment: "Mohon diproses", Payload: json.RawMessage(`{"x":1}`), At: at.Add(time.Hour)}
 		recorded, err = db.RecordTransition(ctx, p2, ev2)
 		require.NoError(t, err)
@@ -87,7 +87,7 @@ func TestRecordTransitionWritesRowAndEventOnce(t *testing.T) {
 		// A snapshot with an older seq but a new event never overwrites the row.
 		p0 := p
 		p0.Title = "stale"
-		_, err = db.RecordTransition(ctx, p0, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", ToStage: domain.StageDraft, Actor: camat, At: at})
+		_, err = db.RecordTransition(ctx, p0, domain.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", ToStage: domain.StageDraft, Actor: camat, At: at})
 		require.NoError(t, err)
 
 		got, err = db.GetProposal(ctx, "p1")
@@ -124,7 +124,7 @@ func TestRecordTransitionConcurrentRetriesNeverDuplicate(t *testing.T) {
 		seedCycle(t, db)
 		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
 		p := sampleProposal(at)
-		ev := store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft,
+		ev := domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft,
 			Actor: domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}, At: at}
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
@@ -156,7 +156,7 @@ func TestRecordTransitionRefusesUnknownCycle(t *testing.T) {
 		ctx := context.Background()
 		at := time.Now().UTC()
 		p := sampleProposal(at)
-		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, At: at})
+		_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, At: at})
 		require.Equal(t, domain.EINVALID, domain.ErrorCode(err), "%v", err)
 		_, err = db.GetProposal(ctx, "p1")
 		require.Equal(t, domain.ENOTFOUND, domain.ErrorCode(err))
@@ -169,7 +169,7 @@ func TestRecordTransitionRefusesUnknownCycle(t *testing.T) {
 func TestInsertNotificationIsIdempotent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		n := store.Notification{ID: "p1/reminder/1", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
+		n := domain.Notification{ID: "p1/reminder/1", RecipientRole: domain.RoleReviewerKabKota, RecipientScope: "74.05",
 			ProposalID: "p1", Kind: "reminder", Message: "Batas reviu tinggal 3 hari.", CreatedAt: time.Now()}
 		require.NoError(t, db.InsertNotification(ctx, n))
 		require.NoError(t, db.InsertNotification(ctx, n))
@@ -179,7 +179,7 @@ func TestInsertNotificationIsIdempotent(t *testing.T) {
 		require.Equal(t, domain.RoleReviewerKabKota, got[0].RecipientRole)
 		require.Equal(t, "74.05", got[0].RecipientScope)
 		require.Nil(t, got[0].ReadAt)
-		require.Equal(t, domain.EINVALID, domain.ErrorCode(db.InsertNotification(ctx, store.Notification{ID: "x", Kind: "k"})))
+		require.Equal(t, domain.EINVALID, domain.ErrorCode(db.InsertNotification(ctx, domain.Notification{ID: "x", Kind: "k"})))
 	})
 }
 
@@ -196,27 +196,27 @@ func TestRecordTransitionReplacesAnUnrecordedTransition(t *testing.T) {
 		p := sampleProposal(at)
 		planner := domain.Actor{Username: "planner", Role: domain.RolePerencanaKecamatan, Scope: "74.05.03"}
 		camat := domain.Actor{Username: "camat", Role: domain.RoleCamat, Scope: "74.05.03"}
-		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at, TransitionID: "update:c"})
+		_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: "p1", Seq: 1, Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at, TransitionID: "update:c"})
 		require.NoError(t, err)
 
-		note := func(seq int64, kind string) store.Notification {
-			return store.Notification{ID: fmt.Sprintf("p1/%d/%s", seq, kind), RecipientUsername: "planner", ProposalID: "p1", Kind: kind,
+		note := func(seq int64, kind string) domain.Notification {
+			return domain.Notification{ID: fmt.Sprintf("p1/%d/%s", seq, kind), RecipientUsername: "planner", ProposalID: "p1", Kind: kind,
 				Message: "m", Subject: "[rencana] s", CreatedAt: at, Seq: seq}
 		}
 		// The dead attempt: withdraw at seq 2 and an edit at seq 3.
 		withdrawn := p
 		withdrawn.Stage, withdrawn.Version = domain.StageWithdrawn, 2
-		rec, err := db.RecordTransition(ctx, withdrawn, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
+		rec, err := db.RecordTransition(ctx, withdrawn, domain.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
 			ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:w"}, note(2, "stage_changed"))
 		require.NoError(t, err)
 		require.True(t, rec)
 		third := withdrawn
 		third.Version = 3
-		_, err = db.RecordTransition(ctx, third, store.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "edit", ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:e"}, note(3, "edited"))
+		_, err = db.RecordTransition(ctx, third, domain.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "edit", ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:e"}, note(3, "edited"))
 		require.NoError(t, err)
 
 		// The same transition again: a retry.
-		rec, err = db.RecordTransition(ctx, withdrawn, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
+		rec, err = db.RecordTransition(ctx, withdrawn, domain.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "withdraw", FromStage: domain.StageDraft,
 			ToStage: domain.StageWithdrawn, Actor: planner, At: at, TransitionID: "update:w"}, note(2, "stage_changed"))
 		require.NoError(t, err)
 		require.False(t, rec)
@@ -225,7 +225,7 @@ func TestRecordTransitionReplacesAnUnrecordedTransition(t *testing.T) {
 		submitted := p
 		submitted.Stage, submitted.SubmittedBy, submitted.Version = domain.StageKabKotaReview, "camat", 2
 		review := note(2, "review_requested")
-		rec, err = db.RecordTransition(ctx, submitted, store.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
+		rec, err = db.RecordTransition(ctx, submitted, domain.ProposalEvent{ProposalID: "p1", Seq: 2, Action: "submit", FromStage: domain.StageDraft,
 			ToStage: domain.StageKabKotaReview, Actor: camat, At: at.Add(time.Minute), TransitionID: "update:s"}, review)
 		require.NoError(t, err)
 		require.True(t, rec)
@@ -250,7 +250,7 @@ func TestRecordTransitionReplacesAnUnrecordedTransition(t *testing.T) {
 		require.Equal(t, int64(2), notes[0].Seq)
 
 		// A notification of another transition is refused whole.
-		_, err = db.RecordTransition(ctx, submitted, store.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "approve", Actor: camat, At: at, TransitionID: "update:a"}, note(9, "x"))
+		_, err = db.RecordTransition(ctx, submitted, domain.ProposalEvent{ProposalID: "p1", Seq: 3, Action: "approve", Actor: camat, At: at, TransitionID: "update:a"}, note(9, "x"))
 		require.Equal(t, domain.EINVALID, domain.ErrorCode(err))
 	})
 }
@@ -261,7 +261,7 @@ func TestOutboxClaims(t *testing.T) {
 		ctx := context.Background()
 		at := time.Date(2026, 1, 10, 8, 0, 0, 0, time.UTC)
 		for i, id := range []string{"a", "b"} {
-			require.NoError(t, db.InsertNotification(ctx, store.Notification{ID: id, RecipientUsername: "u", Kind: "k", Message: "m", CreatedAt: at.Add(time.Duration(i) * time.Minute)}))
+			require.NoError(t, db.InsertNotification(ctx, domain.Notification{ID: id, RecipientUsername: "u", Kind: "k", Message: "m", CreatedAt: at.Add(time.Duration(i) * time.Minute)}))
 		}
 		got, err := db.UnmailedNotifications(ctx, at.Add(30*time.Second), 10)
 		require.NoError(t, err)

@@ -83,10 +83,10 @@ func pageSize(n int) int {
 
 // ListProposals returns a page of the proposals q selects, newest first,
 // and the cursor of the next page (nil on the last page).
-func (db *DB) ListProposals(ctx context.Context, q ProposalQuery) ([]Proposal, *ProposalCursor, error) {
+func (db *DB) ListProposals(ctx context.Context, q ProposalQuery) ([]domain.Proposal, *ProposalCursor, error) {
 	tx, ok := db.selectProposals(ctx, q)
 	if !ok {
-		return []Proposal{}, nil, nil
+		return []domain.Proposal{}, nil, nil
 	}
 	limit := pageSize(q.Limit)
 	if a := q.After; a != nil {
@@ -210,11 +210,11 @@ func (db *DB) SummarizeProposals(ctx context.Context, q ProposalQuery) (Proposal
 	return sum, nil
 }
 
-func rowsToProposals(rows []proposalRow, limit int) ([]Proposal, error) {
+func rowsToProposals(rows []proposalRow, limit int) ([]domain.Proposal, error) {
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
-	out := make([]Proposal, 0, len(rows))
+	out := make([]domain.Proposal, 0, len(rows))
 	for _, r := range rows {
 		p, err := r.domain()
 		if err != nil {
@@ -228,11 +228,11 @@ func rowsToProposals(rows []proposalRow, limit int) ([]Proposal, error) {
 // GetProposalWithin returns a proposal only when its region lies in one of
 // scopes; otherwise ENOTFOUND, the same answer as for an id that does not
 // exist, so a caller cannot learn that another region's proposal exists.
-func (db *DB) GetProposalWithin(ctx context.Context, id string, scopes []string) (Proposal, error) {
+func (db *DB) GetProposalWithin(ctx context.Context, id string, scopes []string) (domain.Proposal, error) {
 	notFound := domain.Errorf(domain.ENOTFOUND, "Usulan %q tidak ditemukan.", id)
 	cond, args, ok := scopeCondition(scopes)
 	if !ok {
-		return Proposal{}, notFound
+		return domain.Proposal{}, notFound
 	}
 	tx := db.Gorm.WithContext(ctx).Where("id = ?", id)
 	if cond != "" {
@@ -241,10 +241,10 @@ func (db *DB) GetProposalWithin(ctx context.Context, id string, scopes []string)
 	var row proposalRow
 	err := tx.Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Proposal{}, notFound
+		return domain.Proposal{}, notFound
 	}
 	if err != nil {
-		return Proposal{}, fmt.Errorf("get proposal: %w", err)
+		return domain.Proposal{}, fmt.Errorf("get proposal: %w", err)
 	}
 	return row.domain()
 }
@@ -295,7 +295,7 @@ var regionLengths = []int{2, 5, 8, 13}
 // has every date). Each clause is one query that walks an index in due order
 // and stops after Limit rows, so the cost follows the page size, not the
 // number of proposals; the results are merged here.
-func (db *DB) ListTaskCandidates(ctx context.Context, q TaskQuery) ([]Proposal, error) {
+func (db *DB) ListTaskCandidates(ctx context.Context, q TaskQuery) ([]domain.Proposal, error) {
 	limit := pageSize(q.Limit)
 	var all []proposalRow
 	for _, c := range q.Clauses {

@@ -14,7 +14,7 @@ import (
 )
 
 // seedQueries writes regions of two kab/kota and one proposal per entry.
-func seedQueries(t *testing.T, db *store.DB, rows []store.Proposal) {
+func seedQueries(t *testing.T, db *store.DB, rows []domain.Proposal) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := db.InsertRegions(ctx, []store.Region{
@@ -35,13 +35,13 @@ func seedQueries(t *testing.T, db *store.DB, rows []store.Proposal) {
 			p.CycleID = "74-2027"
 		}
 		p.Version, p.UpdatedAt = 1, p.CreatedAt
-		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
+		_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
 			Actor: domain.Actor{Username: p.CreatedBy}, At: p.CreatedAt})
 		require.NoError(t, err)
 	}
 }
 
-func idsOf(ps []store.Proposal) []string {
+func idsOf(ps []domain.Proposal) []string {
 	out := []string{}
 	for _, p := range ps {
 		out = append(out, p.ID)
@@ -53,10 +53,10 @@ func TestListProposalsScopesFiltersAndKeyset(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		base := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-		mk := func(id, region string, stage domain.Stage, sec int, title string) store.Proposal {
-			return store.Proposal{ID: id, RegionCode: region, Title: title, Stage: stage, CreatedBy: "u", CreatedAt: base.Add(time.Duration(sec) * time.Second)}
+		mk := func(id, region string, stage domain.Stage, sec int, title string) domain.Proposal {
+			return domain.Proposal{ID: id, RegionCode: region, Title: title, Stage: stage, CreatedBy: "u", CreatedAt: base.Add(time.Duration(sec) * time.Second)}
 		}
-		seedQueries(t, db, []store.Proposal{
+		seedQueries(t, db, []domain.Proposal{
 			mk("a", "74.05.03", domain.StageDraft, 1, "Pelatihan Batik"),
 			mk("b", "74.05.03", domain.StageDraft, 1, "Bazar 100% lokal"),
 			mk("c", "74.05.04", domain.StageKabKotaReview, 2, "Rumah produksi"),
@@ -111,10 +111,10 @@ func TestSummarizeProposals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-		mk := func(id, region string, stage domain.Stage, amount int64) store.Proposal {
-			return store.Proposal{ID: id, RegionCode: region, Title: "Usulan " + id, Stage: stage, AmountIDR: amount, CreatedBy: "u", CreatedAt: at}
+		mk := func(id, region string, stage domain.Stage, amount int64) domain.Proposal {
+			return domain.Proposal{ID: id, RegionCode: region, Title: "Usulan " + id, Stage: stage, AmountIDR: amount, CreatedBy: "u", CreatedAt: at}
 		}
-		seedQueries(t, db, []store.Proposal{
+		seedQueries(t, db, []domain.Proposal{
 			mk("a", "74.05.03", domain.StageDraft, 100),
 			mk("b", "74.05.04", domain.StageDraft, 20),
 			mk("c", "74.05", domain.StageRakorda, 3),
@@ -146,11 +146,11 @@ func TestListTaskCandidates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		due := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-		mk := func(id, region string, stage domain.Stage, hours int, creator, cycle string) store.Proposal {
+		mk := func(id, region string, stage domain.Stage, hours int, creator, cycle string) domain.Proposal {
 			d := due.Add(time.Duration(hours) * time.Hour)
-			return store.Proposal{ID: id, CycleID: cycle, RegionCode: region, Title: id, Stage: stage, CreatedBy: creator, DueAt: &d, CreatedAt: due}
+			return domain.Proposal{ID: id, CycleID: cycle, RegionCode: region, Title: id, Stage: stage, CreatedBy: creator, DueAt: &d, CreatedAt: due}
 		}
-		rows := []store.Proposal{
+		rows := []domain.Proposal{
 			mk("kec-1", "74.05.03", domain.StageDraft, 5, "siti", ""),
 			mk("kec-2", "74.05.03", domain.StageDraft, 1, "budi", ""),
 			mk("kab-1", "74.05", domain.StageDraft, 3, "siti", ""),

@@ -13,11 +13,11 @@ import (
 // what they ask for in total, which is how the kepala dinas kab/kota
 // presents them.
 type AgendaGroup struct {
-	KabKotaCode string     `json:"kabkota_code"`
-	KabKotaName string     `json:"kabkota_name"`
-	Proposals   []Proposal `json:"proposals"`
-	Count       int        `json:"count"`
-	TotalIDR    int64      `json:"total_idr"`
+	KabKotaCode string            `json:"kabkota_code"`
+	KabKotaName string            `json:"kabkota_name"`
+	Proposals   []domain.Proposal `json:"proposals"`
+	Count       int               `json:"count"`
+	TotalIDR    int64             `json:"total_idr"`
 }
 
 // RakordaAgenda lists the proposals of a cycle waiting in stage rakorda,
@@ -96,10 +96,10 @@ type RakordaDecision struct {
 // cycle (with its agreements and attendance), every decision taken, and
 // what is still on the agenda undecided.
 type RakordaRecord struct {
-	Cycle        CycleDetail       `json:"cycle"`
-	ProvinceName string            `json:"province_name"`
-	Decisions    []RakordaDecision `json:"decisions"`
-	Undecided    RakordaAgenda     `json:"undecided"`
+	Cycle        domain.CycleDetail `json:"cycle"`
+	ProvinceName string             `json:"province_name"`
+	Decisions    []RakordaDecision  `json:"decisions"`
+	Undecided    RakordaAgenda      `json:"undecided"`
 }
 
 // decisionRow is what the decision query scans.

@@ -19,7 +19,7 @@ func ceilingFixture(t *testing.T, db *store.DB, ids ...string) {
 	t.Helper()
 	ctx := context.Background()
 	seedSultra(t, db)
-	d := store.CycleDetail{
+	d := domain.CycleDetail{
 		Cycle:    domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "kadis.sultra", CreatedAt: d26(1, 5)},
 		Ceilings: []domain.Ceiling{{RegionCode: "74.05", AmountIDR: 200_000_000}},
 	}
@@ -28,7 +28,7 @@ func ceilingFixture(t *testing.T, db *store.DB, ids ...string) {
 	for _, id := range ids {
 		p := sampleProposal(d26(1, 10))
 		p.ID, p.CycleID, p.RegionCode = id, "74-2027", "74.05.03"
-		_, err := db.RecordTransition(ctx, p, store.ProposalEvent{ProposalID: id, Seq: 1, Action: "create", ToStage: domain.StageDraft, At: d26(1, 10)})
+		_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: id, Seq: 1, Action: "create", ToStage: domain.StageDraft, At: d26(1, 10)})
 		require.NoError(t, err)
 	}
 }
@@ -36,18 +36,18 @@ func ceilingFixture(t *testing.T, db *store.DB, ids ...string) {
 // consolidate records proposal id's consolidate of amount at seq.
 func consolidate(db *store.DB, id string, seq int64, amount int64) (bool, error) {
 	p, ev := consolidationStep(id, seq, "consolidate", domain.StageConsolidation, amount)
-	r := store.Reservation{CycleID: "74-2027", ProposalID: id, RegionCode: "74.05", AmountIDR: amount}
+	r := domain.Reservation{CycleID: "74-2027", ProposalID: id, RegionCode: "74.05", AmountIDR: amount}
 	return db.RecordConsolidation(context.Background(), r, p, ev)
 }
 
 // consolidationStep is the state and event of proposal id (in Andoolo,
 // cycle 74-2027) after action at seq, out of consolidation into stage,
 // consolidated at amount unless amount is 0.
-func consolidationStep(id string, seq int64, action string, stage domain.Stage, amount int64) (store.Proposal, store.ProposalEvent) {
+func consolidationStep(id string, seq int64, action string, stage domain.Stage, amount int64) (domain.Proposal, domain.ProposalEvent) {
 	p := sampleProposal(d26(4, 2))
 	p.ID, p.CycleID, p.RegionCode = id, "74-2027", "74.05.03"
 	p.Stage, p.Consolidated, p.ConsolidatedAmountIDR, p.Version = stage, amount > 0, amount, seq
-	ev := store.ProposalEvent{ProposalID: id, Seq: seq, Action: action, FromStage: domain.StageConsolidation, ToStage: stage,
+	ev := domain.ProposalEvent{ProposalID: id, Seq: seq, Action: action, FromStage: domain.StageConsolidation, ToStage: stage,
 		At: d26(4, 2), TransitionID: fmt.Sprintf("update:%s-%s-%d", id, action, seq)}
 	return p, ev
 }
@@ -91,7 +91,7 @@ func TestRecordConsolidationKeepsToTheCeiling(t *testing.T) {
 
 		// The cycle cannot lower the ceiling below the 190,000,000 reserved,
 		// and the refusal names the field.
-		d := store.CycleDetail{
+		d := domain.CycleDetail{
 			Cycle:    domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, Calendar: calendar2027(), CreatedBy: "kadis.sultra", CreatedAt: d26(1, 5)},
 			Ceilings: []domain.Ceiling{{RegionCode: "74.71", AmountIDR: 10_000_000}, {RegionCode: "74.05", AmountIDR: 180_000_000}},
 		}
