@@ -26,6 +26,10 @@ build: $(BIN)/rencana $(BIN)/temporal ## Build bin/rencana and bin/temporal (the
 $(BIN)/rencana: FORCE
 	$(GO) build -o $@ ./cmd/rencana
 
+# The load generator is a binary of its own (the product carries none of it).
+$(BIN)/rencana-bench: FORCE
+	$(GO) build -o $@ ./cmd/rencana-bench
+
 # The CLI takes minutes to build: it is built once per version into
 # bin/temporal-<version>, and bin/temporal points at the one in use.
 $(TEMPORAL_VERSIONED):
@@ -57,15 +61,15 @@ lint: ## go vet, gofmt check, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# The load benchmark first (rencana bench, issue 9: P=2,000 proposals, C=16
+# The load benchmark first (rencana-bench, cmd/rencana-bench, issue 9: P=2,000 proposals, C=16
 # clients, on the embedded stack; table, then one JSON line), then the Go
 # benchmarks. pipefail: a bench that fails must fail make, tee or not.
-bench: build ## Load benchmark (rencana bench), then the Go benchmarks (medians over 6 runs: compare with benchstat)
-	bash -o pipefail -c '$(BIN)/rencana bench --proposals 2000 --concurrency 16 --json | tee bench-rencana.out'
+bench: build $(BIN)/rencana-bench ## Load benchmark (rencana-bench), then the Go benchmarks (medians over 6 runs: compare with benchstat)
+	bash -o pipefail -c '$(BIN)/rencana-bench --proposals 2000 --concurrency 16 --json | tee bench-rencana.out'
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
 
 clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir
-	rm -f $(BIN)/rencana
+	rm -f $(BIN)/rencana $(BIN)/rencana-bench
 	rm -rf .data
 
 FORCE:

@@ -100,7 +100,7 @@ func seedBenchCycle(b *testing.B, db *store.DB) {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Muna', 2, '74')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Kecamatan Tongkuno', 3, '74.05')",
 	} {
-		if err := db.Gorm.WithContext(ctx).Exec(q).Error; err != nil {
+		if err := db.ExecSQL(ctx, q); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -45,7 +45,8 @@ func (s *Server) act(c echo.Context) error {
 		}
 		return domain.Errorf(domain.ENOTFOUND, "Aksi %q tidak dikenal; aksi yang ada: %s.", action, strings.Join(names, ", "))
 	}
-	if !slices.Contains(workflows.StageActions(p.Stage), action) {
+	t, ok := domain.FindTransition(p.Stage, action)
+	if !ok {
 		return domain.Errorf(domain.ECONFLICT, "Aksi %q tidak dapat dilakukan pada tahap %s.", action, p.Stage.Label())
 	}
 	ctx, user, now := c.Request().Context(), currentUser(c), s.now()
@@ -69,7 +70,7 @@ func (s *Server) act(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req, err := s.actionRequest(ctx, action, body, p, cycle)
+	req, err := s.actionRequest(ctx, t, body, p, cycle)
 	if err != nil {
 		return err
 	}
@@ -84,30 +85,21 @@ func (s *Server) act(c echo.Context) error {
 	return s.respondProposal(c, http.StatusOK, out, &cycle)
 }
 
-// actionRequest validates the body for action and builds the Update's
-// argument. Each action takes only its own fields.
-func (s *Server) actionRequest(ctx context.Context, action domain.Action, b actionRequest, p domain.Proposal, cycle domain.Cycle) (workflows.ActionRequest, error) {
+// actionRequest validates the body for transition t and builds the
+// Update's argument. Each action takes only its own fields (t.Fields).
+func (s *Server) actionRequest(ctx context.Context, t domain.Transition, b actionRequest, p domain.Proposal, cycle domain.Cycle) (workflows.ActionRequest, error) {
 	var v domain.Validation
-	checkLen(&v, "comment", "Komentar", b.Comment, maxComment)
-	uses := map[string]bool{}
-	switch action {
-	case domain.ActionConsolidate:
-		uses["priority"], uses["consolidated_amount_idr"], uses["funding_source"] = true, true, true
-	case domain.ActionFund:
-		uses["funding_source"] = true
-	case domain.ActionMap:
-		uses["sipd_code"] = true
-	}
+	domain.CheckLen(&v, "comment", "Komentar", b.Comment, maxComment)
 	given := map[string]bool{
-		"priority": b.Priority != nil, "consolidated_amount_idr": b.ConsolidatedAmountIDR != nil,
-		"funding_source": b.FundingSource != nil, "sipd_code": b.SIPDCode != nil,
+		domain.FieldPriority: b.Priority != nil, domain.FieldConsolidatedAmountIDR: b.ConsolidatedAmountIDR != nil,
+		domain.FieldFundingSource: b.FundingSource != nil, domain.FieldSIPDCode: b.SIPDCode != nil,
 	}
-	for _, f := range []string{"priority", "consolidated_amount_idr", "funding_source", "sipd_code"} {
+	for _, f := range domain.ActionFields {
 		switch {
-		case given[f] && !uses[f]:
-			v.Add(f, "Kolom ini tidak dipakai oleh aksi %q; hapus dari permintaan.", action)
-		case !given[f] && uses[f]:
-			v.Add(f, "Wajib diisi untuk aksi %q.", action)
+		case given[f] && !t.Takes(f):
+			v.Add(f, "Kolom ini tidak dipakai oleh aksi %q; hapus dari permintaan.", t.Action)
+		case !given[f] && t.Takes(f):
+			v.Add(f, "Wajib diisi untuk aksi %q.", t.Action)
 		}
 	}
 	req := workflows.ActionRequest{Comment: strings.TrimSpace(b.Comment)}
@@ -119,18 +111,18 @@ func (s *Server) actionRequest(ctx context.Context, action domain.Action, b acti
 	}
 	if b.ConsolidatedAmountIDR != nil {
 		req.ConsolidatedAmountIDR = *b.ConsolidatedAmountIDR
-		checkAmount(&v, "consolidated_amount_idr", "Pagu konsolidasi", *b.ConsolidatedAmountIDR)
+		domain.CheckAmount(&v, "consolidated_amount_idr", "Pagu konsolidasi", *b.ConsolidatedAmountIDR)
 	}
 	if b.FundingSource != nil {
 		req.FundingSource = *b.FundingSource
 		if *b.FundingSource == "" {
-			v.Add("funding_source", "Sumber dana wajib diisi; pilih salah satu: %s.", fundingList())
+			v.Add("funding_source", "Sumber dana wajib diisi; pilih salah satu: %s.", domain.List(domain.FundingSources))
 		}
-		checkFunding(&v, "funding_source", *b.FundingSource)
+		domain.CheckFunding(&v, "funding_source", *b.FundingSource)
 	}
 	if b.SIPDCode != nil {
 		req.SIPDCode = strings.TrimSpace(*b.SIPDCode)
-		checkLen(&v, "sipd_code", "Kode sub kegiatan", req.SIPDCode, maxSIPDCode)
+		domain.CheckLen(&v, "sipd_code", "Kode sub kegiatan", req.SIPDCode, domain.MaxSIPDCode)
 		if err := s.checkSIPDCode(ctx, &v, req.SIPDCode, p.RegionCode, cycle.FiscalYear, true); err != nil {
 			return req, err
 		}
@@ -139,49 +131,29 @@ func (s *Server) actionRequest(ctx context.Context, action domain.Action, b acti
 }
 
 // allowedActions lists the stage actions the caller could take on p now:
-// Casbin's answer for the proposal's stage and region, narrowed by the
-// workflow's rules on who and when (actionRuleAllows).
+// the transitions of p's stage that Casbin grants the caller for the
+// proposal's region and whose guards (who and when) pass, the same table
+// lines the workflow's validator applies. cycle may be nil (no calendar
+// known): then the deadline-bound actions are not offered.
 func (s *Server) allowedActions(ctx context.Context, user string, p domain.Proposal, cycle *domain.Cycle, now time.Time) ([]domain.Action, error) {
 	out := []domain.Action{}
-	for _, a := range workflows.StageActions(p.Stage) {
-		d, err := s.authz.CanStage(ctx, user, p.Stage, a, p.RegionCode, now)
+	var cal *domain.Calendar
+	if cycle != nil {
+		cal = &cycle.Calendar
+	}
+	for _, t := range domain.Transitions {
+		if t.From != p.Stage {
+			continue
+		}
+		d, err := s.authz.CanStage(ctx, user, p.Stage, t.Action, p.RegionCode, now)
 		if err != nil {
 			return nil, err
 		}
-		if d.Allowed && actionRuleAllows(p, domain.Actor{Username: user, Role: d.Role, Scope: d.Scope}, a, cycle, now) {
-			out = append(out, a)
+		in := domain.GuardInput{CreatedBy: p.CreatedBy, SubmittedBy: p.SubmittedBy,
+			Actor: domain.Actor{Username: user, Role: d.Role, Scope: d.Scope}, Calendar: cal, Now: now}
+		if d.Allowed && t.Refusal(in) == nil {
+			out = append(out, t.Action)
 		}
 	}
 	return out, nil
-}
-
-// actionRuleAllows mirrors the "who and when" rules of the workflow's
-// validator (workflows/rules.go, checkAction) so that allowed_actions and
-// the inbox offer only what the workflow would accept. The workflow stays
-// the authority: a difference here shows a wrong button, it never lets a
-// wrong transition through. cycle may be nil (no calendar known): then the
-// deadline-bound actions are not offered.
-func actionRuleAllows(p domain.Proposal, actor domain.Actor, a domain.Action, cycle *domain.Cycle, now time.Time) bool {
-	switch a {
-	case domain.ActionSubmit:
-		return cycle != nil && now.Before(cycle.Calendar.SubmissionDeadline)
-	case domain.ActionWithdraw:
-		return actor.Username == p.CreatedBy || actor.Role == domain.RolePerencanaKabKota
-	case domain.ActionApprove:
-		return actor.Username != p.CreatedBy && actor.Username != p.SubmittedBy
-	case domain.ActionReturn:
-		return actor.Username != p.CreatedBy
-	case domain.ActionReject:
-		if p.Stage == domain.StageRakorda {
-			return rakordaOpen(cycle, now)
-		}
-		return actor.Username != p.CreatedBy
-	case domain.ActionAccept, domain.ActionDefer:
-		return rakordaOpen(cycle, now)
-	}
-	return true
-}
-
-func rakordaOpen(cycle *domain.Cycle, now time.Time) bool {
-	return cycle != nil && !now.Before(cycle.Calendar.RakordaStart) && !now.After(cycle.Calendar.RakordaEnd)
 }

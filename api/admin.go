@@ -156,7 +156,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if fullName == "" {
 		v.Add("full_name", "Nama lengkap wajib diisi.")
 	}
-	checkLen(&v, "full_name", "Nama lengkap", fullName, maxFullName)
+	domain.CheckLen(&v, "full_name", "Nama lengkap", fullName, maxFullName)
 	email := strings.TrimSpace(req.Email)
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > maxEmail {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/internal/auth"
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
 )
@@ -33,7 +34,7 @@ func deadTemporal(t *testing.T) client.Client {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	temporal := devserver.ForTest(t).Client()
+	temporal := devservertest.ForTest(t).Client()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, envOptions{deps: func(d *api.Deps) { d.Temporal = temporal }})
 		r := e.do(http.MethodGet, "/healthz", "", nil)
@@ -128,7 +129,7 @@ func TestAuthenticationRequired(t *testing.T) {
 	ghost, _, err := e.tokens.Issue("tidak.ada")
 	require.NoError(t, err)
 	disabled := e.token(kendariKec)
-	require.NoError(t, e.db.Gorm.Exec("UPDATE users SET disabled = ? WHERE username = ?", true, kendariKec.username).Error)
+	require.NoError(t, e.db.ExecSQL(context.Background(), "UPDATE users SET disabled = ? WHERE username = ?", true, kendariKec.username))
 
 	for name, token := range map[string]string{"none": "", "expired": old, "forged": forged, "garbage": "abc.def.ghi",
 		"deleted user": ghost, "disabled user": disabled} {

@@ -454,7 +454,7 @@ func (s *Server) checkCeilings(ctx context.Context, v *domain.Validation, provin
 		if ce.AmountIDR <= 0 {
 			v.Add(field+".amount_idr", "Pagu indikatif harus lebih dari 0 rupiah; hapus barisnya bila kab/kota ini tanpa pagu.")
 		}
-		checkAmount(v, field+".amount_idr", "Pagu indikatif", ce.AmountIDR)
+		domain.CheckAmount(v, field+".amount_idr", "Pagu indikatif", ce.AmountIDR)
 	}
 	return nil
 }
@@ -471,7 +471,7 @@ func checkTargets(v *domain.Validation, in []targetInput) []domain.Target {
 		prefix := fmt.Sprintf("targets[%d]", i)
 		kw := make([]string, 0, len(t.Keywords))
 		for j, k := range t.Keywords {
-			checkLen(v, fmt.Sprintf("%s.keywords[%d]", prefix, j), "Kata kunci", k, maxKeyword)
+			domain.CheckLen(v, fmt.Sprintf("%s.keywords[%d]", prefix, j), "Kata kunci", k, maxKeyword)
 			if k = strings.TrimSpace(k); k != "" {
 				kw = append(kw, k)
 			}
@@ -479,9 +479,9 @@ func checkTargets(v *domain.Validation, in []targetInput) []domain.Target {
 		d := domain.Target{Code: strings.TrimSpace(t.Code), Name: strings.TrimSpace(t.Name), Keywords: kw, Unit: strings.TrimSpace(t.Unit),
 			Baseline: t.Baseline, PercentMin: t.PercentMin, PercentMax: t.PercentMax, Min: t.Min, Max: t.Max}
 		d.Validate(v, prefix)
-		checkLen(v, prefix+".code", "Kode target", d.Code, maxTargetCode)
-		checkLen(v, prefix+".name", "Nama target", d.Name, maxTargetName)
-		checkLen(v, prefix+".unit", "Satuan", d.Unit, maxUnit)
+		domain.CheckLen(v, prefix+".code", "Kode target", d.Code, maxTargetCode)
+		domain.CheckLen(v, prefix+".name", "Nama target", d.Name, maxTargetName)
+		domain.CheckLen(v, prefix+".unit", "Satuan", d.Unit, domain.MaxUnit)
 		if len(t.Keywords) > maxTargetKeywords {
 			v.Add(prefix+".keywords", "Paling banyak %d kata kunci (sekarang %d).", maxTargetKeywords, len(t.Keywords))
 		}
@@ -672,7 +672,7 @@ func (s *Server) lockCycle(c echo.Context) error {
 		return err
 	}
 	var v domain.Validation
-	checkLen(&v, "comment", "Komentar", req.Comment, maxComment)
+	domain.CheckLen(&v, "comment", "Komentar", req.Comment, maxComment)
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -856,7 +856,7 @@ func (s *Server) recordAgreements(c echo.Context) error {
 			if strings.TrimSpace(a) == "" {
 				v.Add(field, "Kesepakatan nomor %d kosong; isi atau hapus.", i+1)
 			}
-			checkLen(&v, field, fmt.Sprintf("Kesepakatan nomor %d", i+1), a, maxAgreement)
+			domain.CheckLen(&v, field, fmt.Sprintf("Kesepakatan nomor %d", i+1), a, maxAgreement)
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -915,9 +915,9 @@ func (s *Server) recordAttendance(c echo.Context) error {
 			if at.Name == "" {
 				v.Add(prefix+".name", "Nama peserta wajib diisi.")
 			}
-			checkLen(&v, prefix+".name", "Nama", at.Name, maxPersonField)
-			checkLen(&v, prefix+".position", "Jabatan", at.Position, maxPersonField)
-			checkLen(&v, prefix+".institution", "Instansi", at.Institution, maxPersonField)
+			domain.CheckLen(&v, prefix+".name", "Nama", at.Name, maxPersonField)
+			domain.CheckLen(&v, prefix+".position", "Jabatan", at.Position, maxPersonField)
+			domain.CheckLen(&v, prefix+".institution", "Instansi", at.Institution, maxPersonField)
 			if at.RegionCode != "" {
 				if _, err := domain.ParseRegionCode(at.RegionCode); err != nil || len(at.RegionCode) > 13 {
 					v.Add(prefix+".region_code", "Kode wilayah %q tidak berbentuk 74, 74.05 atau 74.05.03.", at.RegionCode)
@@ -1108,16 +1108,16 @@ func (s *Server) createBUMDes(c echo.Context) error {
 	if b.Name == "" {
 		v.Add("name", "Nama BUMDes wajib diisi, misalnya BUMDes Maju Bersama.")
 	}
-	checkLen(&v, "name", "Nama BUMDes", b.Name, maxPersonField)
+	domain.CheckLen(&v, "name", "Nama BUMDes", b.Name, maxPersonField)
 	if b.Business == "" {
 		v.Add("business", "Jenis usaha wajib diisi, misalnya pengolahan kopi bubuk.")
 	}
-	checkLen(&v, "business", "Jenis usaha", b.Business, maxBUMDesBusiness)
+	domain.CheckLen(&v, "business", "Jenis usaha", b.Business, maxBUMDesBusiness)
 	if len(req.Keywords) > maxBUMDesKeywords {
 		v.Add("keywords", "Paling banyak %d kata kunci (sekarang %d).", maxBUMDesKeywords, len(req.Keywords))
 	}
 	for i, k := range req.Keywords {
-		checkLen(&v, fmt.Sprintf("keywords[%d]", i), "Kata kunci", k, maxKeyword)
+		domain.CheckLen(&v, fmt.Sprintf("keywords[%d]", i), "Kata kunci", k, maxKeyword)
 		if k = strings.TrimSpace(k); k != "" {
 			b.Keywords = append(b.Keywords, k)
 		}

@@ -89,9 +89,9 @@ type dbTotals struct {
 func (e *env) listTotals(where string, arg any) dbTotals {
 	e.t.Helper()
 	var t dbTotals
-	require.NoError(e.t, e.db.Gorm.Raw(`SELECT COUNT(*) AS n, COALESCE(SUM(p.amount_idr), 0) AS amount,
+	require.NoError(e.t, e.db.ScanSQL(context.Background(), &t, `SELECT COUNT(*) AS n, COALESCE(SUM(p.amount_idr), 0) AS amount,
 		COALESCE(SUM(p.consolidated_amount_idr), 0) AS consolidated
-		FROM proposals p JOIN cycles c ON c.id = p.cycle_id WHERE p.stage IN ? AND `+where, listStages, arg).Scan(&t).Error)
+		FROM proposals p JOIN cycles c ON c.id = p.cycle_id WHERE p.stage IN ? AND `+where, listStages, arg))
 	return t
 }
 
@@ -441,8 +441,8 @@ func (e *env) upload(p person, query, filename string, data []byte) response {
 func (e *env) decisionEvents(ids ...string) []string {
 	e.t.Helper()
 	var rows []struct{ ProposalID, Action, Actor, ActorRole string }
-	require.NoError(e.t, e.db.Gorm.Raw(`SELECT proposal_id, action, actor, actor_role FROM proposal_events
-		WHERE action IN ('fund', 'decline') AND proposal_id IN ? ORDER BY proposal_id`, ids).Scan(&rows).Error)
+	require.NoError(e.t, e.db.ScanSQL(context.Background(), &rows, `SELECT proposal_id, action, actor, actor_role FROM proposal_events
+		WHERE action IN ('fund', 'decline') AND proposal_id IN ? ORDER BY proposal_id`, ids))
 	var out []string
 	for _, r := range rows {
 		out = append(out, r.ProposalID+":"+r.Action+":"+r.Actor+":"+r.ActorRole)

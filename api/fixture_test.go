@@ -22,7 +22,7 @@ import (
 	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/internal/auth"
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/refdata"
 	"github.com/rencana-id/rencana/internal/store"
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	// Migrations and policy seeding log through the default logger: only
 	// warnings are worth a test's output.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	code := devserver.RunTests(m)
+	code := devservertest.RunTests(m)
 	cleanupBench()
 	os.Exit(code)
 }
@@ -140,7 +140,7 @@ func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
 	deps := api.Deps{DB: db, Authz: authz, Tokens: e.tokens,
 		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if o.worker {
-		e.tc = devserver.ForTest(t).Client()
+		e.tc = devservertest.ForTest(t).Client()
 		deps.Temporal = e.tc
 		// A short sticky timeout: the next test's worker picks up at once.
 		w := worker.New(e.tc, workflows.TaskQueue, worker.Options{StickyScheduleToStartTimeout: time.Second})
@@ -378,7 +378,7 @@ func without(m map[string]any, keys ...string) map[string]any {
 func (e *env) countProposals() int64 {
 	e.t.Helper()
 	var n int64
-	require.NoError(e.t, e.db.Gorm.Table("proposals").Count(&n).Error)
+	require.NoError(e.t, e.db.ScanSQL(context.Background(), &n, "SELECT COUNT(*) FROM proposals"))
 	return n
 }
 

@@ -37,14 +37,14 @@ func FuzzProposalInput(f *testing.F) {
 			return
 		}
 		var v domain.Validation
-		checkDraft(&v, draftPatch(in.draft()))
+		in.draft().Patch().Apply(domain.Proposal{}).ValidateDraft(&v)
 		if err := v.Err(); err != nil {
 			requireClientError(t, body, err)
 			return
 		}
 		d := in.draft()
 		switch {
-		case strings.TrimSpace(d.Title) == "" || utf8.RuneCountInString(d.Title) > maxTitle:
+		case strings.TrimSpace(d.Title) == "" || utf8.RuneCountInString(d.Title) > domain.MaxTitle:
 			t.Fatalf("accepted title %q", d.Title)
 		case d.AmountIDR < 0 || d.AmountIDR > MaxAmountIDR:
 			t.Fatalf("accepted amount %d", d.AmountIDR)
@@ -52,11 +52,11 @@ func FuzzProposalInput(f *testing.F) {
 			t.Fatalf("accepted category %q", d.Category)
 		case d.FundingSource != "" && !domain.ValidFundingSource(d.FundingSource):
 			t.Fatalf("accepted funding source %q", d.FundingSource)
-		case len(d.Indicators) > maxIndicators:
+		case len(d.Indicators) > domain.MaxIndicators:
 			t.Fatalf("accepted %d indicators", len(d.Indicators))
 		}
 		for _, ind := range d.Indicators {
-			if strings.TrimSpace(ind.Name) == "" || ind.Target < 0 || ind.Target > maxTarget {
+			if strings.TrimSpace(ind.Name) == "" || ind.Target < 0 || ind.Target > domain.MaxTarget {
 				t.Fatalf("accepted indicator %+v", ind)
 			}
 		}

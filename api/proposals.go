@@ -52,14 +52,6 @@ func (r createRequest) draft() workflows.Draft {
 	}
 }
 
-func draftPatch(d workflows.Draft) workflows.DraftPatch {
-	ind := d.Indicators
-	return workflows.DraftPatch{
-		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
-		FundingSource: &d.FundingSource, Indicators: &ind, SIPDCode: &d.SIPDCode, Beneficiaries: &d.Beneficiaries,
-	}
-}
-
 // patchRequest is a PATCH of a draft: absent (or null) fields stay as they
 // are. region_code and cycle_id are decoded only to refuse them with a
 // message that says why.
@@ -157,7 +149,7 @@ func (s *Server) createProposal(c echo.Context) error {
 			cycle = &cy
 		}
 	}
-	checkDraft(&v, draftPatch(draft))
+	draft.Patch().Apply(domain.Proposal{}).ValidateDraft(&v)
 	regionOK, err := s.checkRegion(ctx, &v, draft.RegionCode, cycle)
 	if err != nil {
 		return err
@@ -305,7 +297,7 @@ func (s *Server) editProposal(c echo.Context) error {
 	if patch == (workflows.DraftPatch{}) && req.RegionCode == nil && req.CycleID == nil {
 		v.Add("body", "Sertakan minimal satu kolom yang diubah, misalnya title atau amount_idr.")
 	}
-	checkDraft(&v, patch)
+	patch.Apply(p).ValidateDraft(&v)
 	cycle, err := s.db.GetCycle(ctx, p.CycleID)
 	if err != nil {
 		return err
@@ -407,8 +399,8 @@ func (s *Server) proposalQuery(c echo.Context) (store.ProposalQuery, error) {
 			v.Add("region", "Kode wilayah %q tidak berbentuk 74, 74.05 atau 74.05.03.", q.Region)
 		}
 	}
-	checkLen(&v, "q", "Kata kunci", q.Q, maxQuery)
-	checkLen(&v, "cycle_id", "Siklus", q.CycleID, maxCycleID)
+	domain.CheckLen(&v, "q", "Kata kunci", q.Q, maxQuery)
+	domain.CheckLen(&v, "cycle_id", "Siklus", q.CycleID, maxCycleID)
 	if err := v.Err(); err != nil {
 		return q, err
 	}

@@ -82,7 +82,7 @@ func (s *Server) searchNomenclature(c echo.Context) error {
 		Level:      store.NomenclatureLevel(c.QueryParam("level")),
 	}
 	var v domain.Validation
-	checkLen(&v, "q", "Kata kunci", q.Q, maxQuery)
+	domain.CheckLen(&v, "q", "Kata kunci", q.Q, maxQuery)
 	if err := v.Err(); err != nil {
 		return err
 	}

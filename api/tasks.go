@@ -12,7 +12,6 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/policies"
-	"github.com/rencana-id/rencana/workflows"
 )
 
 // task is one line of the inbox: a proposal the caller can act on now.
@@ -138,10 +137,10 @@ func (s *Server) taskClauses(ctx context.Context, user string, now time.Time, cy
 	submission, rakorda := []string{}, []string{}
 	for i := range cycles {
 		cy := &cycles[i]
-		if now.Before(cy.Calendar.SubmissionDeadline) {
+		if domain.SubmissionOpen(&cy.Calendar, now) == nil {
 			submission = append(submission, cy.ID)
 		}
-		if rakordaOpen(cy, now) {
+		if domain.RakordaOpen(&cy.Calendar, now) == nil {
 			rakorda = append(rakorda, cy.ID)
 		}
 	}
@@ -162,7 +161,7 @@ func (s *Server) taskClauses(ctx context.Context, user string, now time.Time, cy
 			withdrawAny := false
 			probe := func(region string) (bool, error) {
 				hit := false
-				for _, a := range workflows.StageActions(stage) {
+				for _, a := range domain.StageActions(stage) {
 					d, err := s.authz.CanStage(ctx, user, stage, a, region, now)
 					if err != nil {
 						return false, err

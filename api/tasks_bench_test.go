@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/domain"
@@ -140,7 +138,7 @@ func fillBench(ctx context.Context, db *store.DB) error {
 	const batch = 100
 	const row = "(?, ?, ?, ?, '', 'pelatihan', 100000000, 'apbd_kabkota', '[]', '', '', ?, 0, FALSE, 0, ?, ?, ?, FALSE, 1, 1, ?, ?)"
 	rng := rand.New(rand.NewPCG(1, 2))
-	return db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.Transaction(ctx, func(tx *store.DB) error {
 		for start := 0; start < benchProposals; start += batch {
 			var values []string
 			var args []any
@@ -171,10 +169,10 @@ func fillBench(ctx context.Context, db *store.DB) error {
 				args = append(args, fmt.Sprintf("usl-bench-%06d", i), domain.CycleID(domain.RegionProvince(region), fy), region,
 					fmt.Sprintf("Usulan %d", i), string(stage), "kec."+region, submitted, due, created, created)
 			}
-			err := tx.Exec(`INSERT INTO proposals (id, cycle_id, region_code, title, description, category,
+			err := tx.ExecSQL(ctx, `INSERT INTO proposals (id, cycle_id, region_code, title, description, category,
 				amount_idr, funding_source, indicators, sipd_code, beneficiaries, stage, priority, consolidated,
 				consolidated_amount_idr, created_by, submitted_by, due_at, overdue, version, seq, created_at, updated_at)
-				VALUES `+strings.Join(values, ", "), args...).Error
+				VALUES `+strings.Join(values, ", "), args...)
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	gormadapter "github.com/casbin/gorm-adapter/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rencana-id/rencana/internal/domain"
@@ -18,7 +17,7 @@ const benchUsers = 100_000
 
 // benchGrant makes up the grant of user i, spread over 84 provinces (11..94),
 // 20 kab/kota and 20 kecamatan each; every tenth is a time-bound delegation.
-func benchGrant(i int, now time.Time) (username string, row gormadapter.CasbinRule, region string) {
+func benchGrant(i int, now time.Time) (username string, row store.GrantLine, region string) {
 	prov := 11 + i%84
 	kab := 1 + (i/84)%20
 	kec := 1 + (i/1680)%20
@@ -38,24 +37,25 @@ func benchGrant(i int, now time.Time) (username string, row gormadapter.CasbinRu
 		scope = domain.RegionProvince(kecCode)
 	}
 	username = fmt.Sprintf("user%06d", i)
-	row = gormadapter.CasbinRule{Ptype: "g", V0: username, V1: string(role), V2: scope}
+	row = store.GrantLine{Username: username, Role: string(role), Scope: scope}
 	if i%10 == 0 {
-		row.V3 = now.Add(-24 * time.Hour).UTC().Format(time.RFC3339)
-		row.V4 = now.Add(24 * time.Hour).UTC().Format(time.RFC3339)
+		row.ValidFrom = now.Add(-24 * time.Hour).UTC().Format(time.RFC3339)
+		row.ValidUntil = now.Add(24 * time.Hour).UTC().Format(time.RFC3339)
 	}
 	return username, row, kecCode
 }
 
 func seedBenchGrants(b *testing.B, db *store.DB, now time.Time) (users, regions []string) {
 	b.Helper()
-	rows := make([]gormadapter.CasbinRule, 0, benchUsers)
+	rows := make([]store.GrantLine, 0, benchUsers)
 	for i := 0; i < benchUsers; i++ {
 		u, row, region := benchGrant(i, now)
 		rows = append(rows, row)
 		users = append(users, u)
 		regions = append(regions, region)
 	}
-	require.NoError(b, db.Gorm.CreateInBatches(rows, 2000).Error)
+	_, _, err := db.ChangeGrants(context.Background(), func(tx store.GrantTx) error { return tx.InsertGrants(rows) })
+	require.NoError(b, err)
 	return users, regions
 }
 

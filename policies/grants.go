@@ -5,29 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	gormadapter "github.com/casbin/gorm-adapter/v3"
-	"gorm.io/gorm"
-
 	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/store"
 )
 
 // maxField is the width of a casbin_rule column.
 const maxField = 100
-
-// grantEventRow maps grant_events (schema 00001); it stays in this package.
-type grantEventRow struct {
-	ID         int64 `gorm:"primaryKey"`
-	Username   string
-	Role       string
-	Scope      string
-	Change     string
-	ValidFrom  *time.Time
-	ValidUntil *time.Time
-	ChangedBy  string
-	ChangedAt  time.Time
-}
-
-func (grantEventRow) TableName() string { return "grant_events" }
 
 // GrantEvent is one audited change to a user's grants: the admin audit view
 // answers "who gave whom which authority, when".
@@ -105,29 +88,29 @@ func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.G
 	if err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
-	return a.change(ctx, func(tx *gorm.DB) error {
-		var existing []gormadapter.CasbinRule
-		if err := tx.Where("ptype = ? AND v0 = ?", "g", username).Find(&existing).Error; err != nil {
-			return fmt.Errorf("policies: read grants: %w", err)
+	return a.change(ctx, func(tx store.GrantTx) error {
+		existing, err := tx.UserGrants(username)
+		if err != nil {
+			return fmt.Errorf("policies: %w", err)
 		}
+		var replaced []uint
 		for _, e := range existing {
-			if e.V1 == string(g.Role) && e.V2 == g.Scope {
-				continue // replaced below
+			if e.Role == string(g.Role) && e.Scope == g.Scope {
+				replaced = append(replaced, e.ID)
+				continue
 			}
-			if (e.V1 == string(domain.RoleAdmin)) != (g.Role == domain.RoleAdmin) {
+			if (e.Role == string(domain.RoleAdmin)) != (g.Role == domain.RoleAdmin) {
 				var v domain.Validation
-				v.Add("role", "Peran admin tidak dapat digabung dengan peran lain pada pengguna yang sama (pemisahan tugas); pengguna ini sudah memegang peran %s.", e.V1)
+				v.Add("role", "Peran admin tidak dapat digabung dengan peran lain pada pengguna yang sama (pemisahan tugas); pengguna ini sudah memegang peran %s.", e.Role)
 				return v.Err()
 			}
 		}
-		if err := tx.Where("ptype = ? AND v0 = ? AND v1 = ? AND v2 = ?", "g", username, string(g.Role), g.Scope).
-			Delete(&gormadapter.CasbinRule{}).Error; err != nil {
-			return fmt.Errorf("policies: replace grant: %w", err)
+		if err := tx.DeleteGrants(replaced); err != nil {
+			return fmt.Errorf("policies: %w", err)
 		}
-		row := gormadapter.CasbinRule{Ptype: "g", V0: username, V1: string(g.Role), V2: g.Scope,
-			V3: timeField(g.ValidFrom), V4: timeField(g.ValidUntil)}
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("policies: add grant: %w", err)
+		if err := tx.InsertGrant(store.GrantLine{Username: username, Role: string(g.Role), Scope: g.Scope,
+			ValidFrom: timeField(g.ValidFrom), ValidUntil: timeField(g.ValidUntil)}); err != nil {
+			return fmt.Errorf("policies: %w", err)
 		}
 		return audit(tx, by, username, g, GrantChangeGrant)
 	}, func(st *state) {
@@ -160,24 +143,26 @@ func (a *Enforcer) RemoveGrant(ctx context.Context, by, username string, role do
 	if by == username {
 		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak dapat mengubah hak akses Anda sendiri.")
 	}
-	return a.change(ctx, func(tx *gorm.DB) error {
-		var rows []gormadapter.CasbinRule
-		if err := tx.Where("ptype = ? AND v0 = ? AND v1 = ? AND v2 = ?", "g", username, string(role), scope).
-			Find(&rows).Error; err != nil {
-			return fmt.Errorf("policies: read grant: %w", err)
+	return a.change(ctx, func(tx store.GrantTx) error {
+		all, err := tx.UserGrants(username)
+		if err != nil {
+			return fmt.Errorf("policies: %w", err)
+		}
+		var rows []store.GrantLine
+		var ids []uint
+		for _, r := range all {
+			if r.Role == string(role) && r.Scope == scope {
+				rows, ids = append(rows, r), append(ids, r.ID)
+			}
 		}
 		if len(rows) == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "Pengguna %s tidak memegang peran %s dengan cakupan %s.", username, role, scope)
 		}
-		ids := make([]uint, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		if err := tx.Where("id IN ?", ids).Delete(&gormadapter.CasbinRule{}).Error; err != nil {
-			return fmt.Errorf("policies: remove grant: %w", err)
+		if err := tx.DeleteGrants(ids); err != nil {
+			return fmt.Errorf("policies: %w", err)
 		}
 		for _, r := range rows {
-			e, err := parseGrant(r.V1, r.V2, r.V3, r.V4)
+			e, err := parseGrant(r.Role, r.Scope, r.ValidFrom, r.ValidUntil)
 			g := domain.Grant{Role: role, Scope: scope}
 			if err == nil {
 				g = e.grant()
@@ -199,9 +184,9 @@ func (a *Enforcer) RemoveGrant(ctx context.Context, by, username string, role do
 
 // GrantEvents lists the audited grant changes of username, oldest first.
 func (a *Enforcer) GrantEvents(ctx context.Context, username string) ([]GrantEvent, error) {
-	var rows []grantEventRow
-	if err := a.db.Gorm.WithContext(ctx).Where("username = ?", username).Order("changed_at, id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("policies: read grant events: %w", err)
+	rows, err := a.db.GrantEvents(ctx, username)
+	if err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
 	}
 	out := make([]GrantEvent, 0, len(rows))
 	for _, r := range rows {
@@ -219,11 +204,11 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-func audit(tx *gorm.DB, by, username string, g domain.Grant, change string) error {
-	ev := grantEventRow{Username: username, Role: string(g.Role), Scope: g.Scope, Change: change,
+func audit(tx store.GrantTx, by, username string, g domain.Grant, change string) error {
+	ev := store.GrantEvent{Username: username, Role: string(g.Role), Scope: g.Scope, Change: change,
 		ValidFrom: g.ValidFrom, ValidUntil: g.ValidUntil, ChangedBy: by, ChangedAt: time.Now().UTC()}
-	if err := tx.Create(&ev).Error; err != nil {
-		return fmt.Errorf("policies: audit grant change: %w", err)
+	if err := tx.Audit(ev); err != nil {
+		return fmt.Errorf("policies: %w", err)
 	}
 	return nil
 }
@@ -244,21 +229,10 @@ func withoutGrant(gs []grantEntry, role domain.Role, scope string) []grantEntry 
 // same change in memory so this process sees it at once. When nobody else
 // changed casbin_rule since the last load, the new revision is adopted and
 // the poller does not reload for our own change.
-func (a *Enforcer) change(ctx context.Context, write func(tx *gorm.DB) error, apply func(st *state)) error {
+func (a *Enforcer) change(ctx context.Context, write func(tx store.GrantTx) error, apply func(st *state)) error {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
-	var before, after int64
-	err := a.db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		if before, err = a.lockRevision(tx); err != nil {
-			return err
-		}
-		if err := write(tx); err != nil {
-			return err
-		}
-		after, err = readRevision(tx)
-		return err
-	})
+	before, after, err := a.db.ChangeGrants(ctx, write)
 	if err != nil {
 		return err
 	}

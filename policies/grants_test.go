@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	gormadapter "github.com/casbin/gorm-adapter/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rencana-id/rencana/internal/domain"
@@ -55,11 +54,17 @@ func TestGrantLifecycle(t *testing.T) {
 		require.Equal(t, from.UTC().Truncate(time.Second), *gs[0].ValidFrom)
 		require.Equal(t, until.UTC().Truncate(time.Second), *gs[0].ValidUntil)
 
-		var rows []gormadapter.CasbinRule
-		require.NoError(t, db.Gorm.Where("ptype = 'g' AND v0 = ?", "budi").Find(&rows).Error)
+		var rows []store.GrantLine
+		all, err := db.GrantLines(ctx)
+		require.NoError(t, err)
+		for _, l := range all {
+			if l.Username == "budi" {
+				rows = append(rows, l)
+			}
+		}
 		require.Len(t, rows, 1)
-		require.Equal(t, "2026-01-01T19:04:05Z", rows[0].V3, "RFC 3339 UTC, second precision")
-		require.Equal(t, until.UTC().Format(time.RFC3339), rows[0].V4)
+		require.Equal(t, "2026-01-01T19:04:05Z", rows[0].ValidFrom, "RFC 3339 UTC, second precision")
+		require.Equal(t, until.UTC().Format(time.RFC3339), rows[0].ValidUntil)
 
 		require.NoError(t, a.RemoveGrant(ctx, "admin", "budi", domain.RoleCamat, "74.05.03"))
 		gs, err = a.Grants(ctx, "budi")
@@ -127,9 +132,9 @@ func TestGrantValidation(t *testing.T) {
 
 		// Nothing refused was written or audited.
 		var n int64
-		require.NoError(t, db.Gorm.Table("casbin_rule").Where("ptype = 'g'").Count(&n).Error)
+		require.NoError(t, db.ScanSQL(ctx, &n, "SELECT COUNT(*) FROM casbin_rule WHERE ptype = 'g'"))
 		require.EqualValues(t, 2, n)
-		require.NoError(t, db.Gorm.Table("grant_events").Count(&n).Error)
+		require.NoError(t, db.ScanSQL(ctx, &n, "SELECT COUNT(*) FROM grant_events"))
 		require.EqualValues(t, 2, n)
 
 		_, err = a.Decide(ctx, Request{Username: "eko", Object: ObjProposal, Action: ActRead})
@@ -164,7 +169,7 @@ func TestReloadAcrossInstances(t *testing.T) {
 		require.False(t, approve(a1))
 		require.Eventually(t, func() bool { return !approve(a2) }, 10*time.Second, 10*time.Millisecond)
 
-		require.NoError(t, db.Gorm.Create(&gormadapter.CasbinRule{Ptype: "g", V0: "sari", V1: "kadis_kabkota", V2: "74.05"}).Error)
+		require.NoError(t, db.ExecSQL(ctx, "INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', 'sari', 'kadis_kabkota', '74.05', '', '', '')"))
 		require.Eventually(t, func() bool { return approve(a2) }, 10*time.Second, 10*time.Millisecond)
 		require.False(t, approve(a1), "a1 does not poll")
 		require.NoError(t, a1.Reload(ctx))
@@ -185,11 +190,11 @@ func TestSeedIdempotent(t *testing.T) {
 
 		count := func(ptype string) int64 {
 			var n int64
-			require.NoError(t, db.Gorm.Table("casbin_rule").Where("ptype = ?", ptype).Count(&n).Error)
+			require.NoError(t, db.ScanSQL(ctx, &n, "SELECT COUNT(*) FROM casbin_rule WHERE ptype = ?", ptype))
 			return n
 		}
 		rev := func() int64 {
-			r, err := readRevision(db.Gorm)
+			r, err := db.PolicyRevision(ctx)
 			require.NoError(t, err)
 			return r
 		}
@@ -201,8 +206,8 @@ func TestSeedIdempotent(t *testing.T) {
 		require.Equal(t, before, rev(), "a second start writes nothing")
 
 		// A stale line and a missing one are both repaired at the next start.
-		require.NoError(t, db.Gorm.Create(&gormadapter.CasbinRule{Ptype: "p", V0: "camat", V1: "proposal:rakorda", V2: "accept", V3: "in"}).Error)
-		require.NoError(t, db.Gorm.Where("ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", "camat", "proposal:draft", "submit").Delete(&gormadapter.CasbinRule{}).Error)
+		require.NoError(t, db.ExecSQL(ctx, "INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('p', 'camat', 'proposal:rakorda', 'accept', 'in', '', '')"))
+		require.NoError(t, db.ExecSQL(ctx, "DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = ? AND v1 = ? AND v2 = ?", "camat", "proposal:draft", "submit"))
 		a, err = New(ctx, db, WithPollInterval(0))
 		require.NoError(t, err)
 		t.Cleanup(a.Close)

@@ -9,7 +9,8 @@
 // The Authorizer keeps one in-memory view of the policy and of every grant,
 // indexed by username, so a decision costs a map lookup and a loop over the
 // caller's few grants, whatever the number of users. Casbin parses the model
-// and policy, loads the policy through the gorm adapter, and is the authority
+// and policy, loads the policy through the Casbin adapter the store provides
+// (store.CasbinAdapter), and is the authority
 // the fast path is compiled from (a test checks they agree on every input).
 //
 // Keeping several API processes in step: every write to casbin_rule bumps
@@ -31,10 +32,7 @@ import (
 	"sync"
 	"time"
 
-	gormadapter "github.com/casbin/gorm-adapter/v3"
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-
+	"github.com/casbin/casbin/v2/persist"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 )
@@ -84,7 +82,9 @@ type Authorizer interface {
 	// Decide answers one request: may this user do this action on this
 	// object in this region now, and under which grant.
 	Decide(ctx context.Context, req Request) (Decision, error)
-	// CanStage is Decide for a workflow action on a proposal in a stage.
+	// CanStage is Decide for a stage action on a proposal in a stage: the
+	// API calls it before sending the workflow's Update (the workflow
+	// itself does no I/O and re-checks only the stage table's guards).
 	CanStage(ctx context.Context, username string, stage domain.Stage, action domain.Action, region string, at time.Time) (Decision, error)
 	// VisibleScopes are the region scopes whose proposals the user may
 	// read at `at` (the SQL filter of lists and details).
@@ -104,7 +104,7 @@ var _ Authorizer = (*Enforcer)(nil)
 // It is safe for concurrent use; decisions never touch the database.
 type Enforcer struct {
 	db      *store.DB
-	adapter *gormadapter.Adapter
+	adapter persist.FilteredAdapter
 	log     *slog.Logger
 
 	// syncMu orders local changes and reloads, so a reload that read the
@@ -130,14 +130,9 @@ func New(ctx context.Context, db *store.DB, opts ...Option) (*Enforcer, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The adapter keeps the *gorm.DB it is given; TurnOffAutoMigrate changes
-	// that value in place, so it gets its own copy, on a context that outlives
-	// ctx (the adapter reuses it for every later load).
-	adb := db.Gorm.WithContext(context.Background())
-	gormadapter.TurnOffAutoMigrate(adb)
-	adapter, err := gormadapter.NewAdapterByDBUseTableName(adb, "", "casbin_rule")
+	adapter, err := db.CasbinAdapter()
 	if err != nil {
-		return nil, fmt.Errorf("policies: gorm adapter: %w", err)
+		return nil, fmt.Errorf("policies: %w", err)
 	}
 	a := &Enforcer{db: db, adapter: adapter, log: o.log, done: make(chan struct{})}
 	if err := a.seed(ctx, rules); err != nil {
@@ -168,63 +163,17 @@ func (a *Enforcer) Close() {
 // seed makes the `p` lines of casbin_rule equal the default policy without
 // touching `g` lines; it writes nothing when they already are.
 func (a *Enforcer) seed(ctx context.Context, rules [][]string) error {
-	want := make(map[[4]string]bool, len(rules))
-	for _, r := range rules {
-		want[[4]string{r[0], r[1], r[2], r[3]}] = true
+	want := make([][4]string, len(rules))
+	for i, r := range rules {
+		want[i] = [4]string{r[0], r[1], r[2], r[3]}
 	}
-	diff := func(tx *gorm.DB) (missing []gormadapter.CasbinRule, extra []uint, err error) {
-		var have []gormadapter.CasbinRule
-		if err := tx.Where("ptype = ?", "p").Find(&have).Error; err != nil {
-			return nil, nil, fmt.Errorf("policies: read policy lines: %w", err)
-		}
-		seen := make(map[[4]string]bool, len(have))
-		for _, h := range have {
-			k := [4]string{h.V0, h.V1, h.V2, h.V3}
-			if !want[k] || h.V4 != "" || h.V5 != "" || seen[k] {
-				extra = append(extra, h.ID)
-				continue
-			}
-			seen[k] = true
-		}
-		for _, r := range rules {
-			k := [4]string{r[0], r[1], r[2], r[3]}
-			if !seen[k] {
-				missing = append(missing, gormadapter.CasbinRule{Ptype: "p", V0: r[0], V1: r[1], V2: r[2], V3: r[3]})
-			}
-		}
-		return missing, extra, nil
-	}
-	g := a.db.Gorm.WithContext(ctx)
-	missing, extra, err := diff(g)
+	added, removed, err := a.db.SeedPolicy(ctx, want)
 	if err != nil {
-		return err
+		return fmt.Errorf("policies: %w", err)
 	}
-	if len(missing) == 0 && len(extra) == 0 {
-		return nil
+	if added > 0 || removed > 0 {
+		a.log.Info("default policy seeded", "added", added, "removed", removed)
 	}
-	err = g.Transaction(func(tx *gorm.DB) error {
-		missing, extra, err := diff(tx)
-		if err != nil {
-			return err
-		}
-		if len(extra) > 0 {
-			if err := tx.Where("id IN ?", extra).Delete(&gormadapter.CasbinRule{}).Error; err != nil {
-				return fmt.Errorf("policies: remove stale policy lines: %w", err)
-			}
-		}
-		if len(missing) > 0 {
-			// Several instances may start at once: a line another one just
-			// inserted is not an error.
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&missing).Error; err != nil {
-				return fmt.Errorf("policies: add policy lines: %w", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	a.log.Info("default policy seeded", "added", len(missing), "removed", len(extra))
 	return nil
 }
 
@@ -247,7 +196,7 @@ func (a *Enforcer) Reload(ctx context.Context) error {
 // load builds a fresh state. The revision is read first: a change committed
 // while loading makes the next poll reload again, never the reverse.
 func (a *Enforcer) load(ctx context.Context) (*state, error) {
-	rev, err := readRevision(a.db.Gorm.WithContext(ctx))
+	rev, err := a.db.PolicyRevision(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +206,7 @@ func (a *Enforcer) load(ctx context.Context) (*state, error) {
 	}
 	e.SetAdapter(a.adapter)
 	// Only the p lines go through Casbin; grants are indexed below.
-	if err := e.LoadFilteredPolicy(gormadapter.Filter{Ptype: []string{"p"}}); err != nil {
+	if err := e.LoadFilteredPolicy(store.CasbinPolicyFilter()); err != nil {
 		return nil, fmt.Errorf("policies: load policy: %w", err)
 	}
 	grants, err := a.loadGrants(ctx)
@@ -273,41 +222,24 @@ func (a *Enforcer) load(ctx context.Context) (*state, error) {
 }
 
 func (a *Enforcer) loadGrants(ctx context.Context) (map[string][]grantEntry, error) {
-	rows, err := a.db.Gorm.WithContext(ctx).Raw(
-		"SELECT v0, v1, v2, v3, v4 FROM casbin_rule WHERE ptype = 'g'").Rows()
+	lines, err := a.db.GrantLines(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("policies: load grants: %w", err)
 	}
-	defer rows.Close()
 	grants := make(map[string][]grantEntry)
-	var user, role, scope, from, until string
-	for rows.Next() {
-		if err := rows.Scan(&user, &role, &scope, &from, &until); err != nil {
-			return nil, fmt.Errorf("policies: scan grant: %w", err)
-		}
-		g, err := parseGrant(role, scope, from, until)
+	for _, l := range lines {
+		g, err := parseGrant(l.Role, l.Scope, l.ValidFrom, l.ValidUntil)
 		if err != nil {
 			// A hand-edited bad row must not lock everyone out.
-			a.log.Warn("ignoring invalid grant", "username", user, "role", role, "scope", scope, "error", err)
+			a.log.Warn("ignoring invalid grant", "username", l.Username, "role", l.Role, "scope", l.Scope, "error", err)
 			continue
 		}
-		grants[user] = append(grants[user], g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("policies: load grants: %w", err)
+		grants[l.Username] = append(grants[l.Username], g)
 	}
 	for _, gs := range grants {
 		sortGrants(gs)
 	}
 	return grants, nil
-}
-
-func readRevision(tx *gorm.DB) (int64, error) {
-	var rev int64
-	if err := tx.Raw("SELECT revision FROM policy_revision WHERE id = 1").Scan(&rev).Error; err != nil {
-		return 0, fmt.Errorf("policies: read policy revision: %w", err)
-	}
-	return rev, nil
 }
 
 func (a *Enforcer) poll(ctx context.Context, every time.Duration) {
@@ -329,7 +261,7 @@ func (a *Enforcer) poll(ctx context.Context, every time.Duration) {
 func (a *Enforcer) pollOnce(ctx context.Context, every time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, every+30*time.Second)
 	defer cancel()
-	rev, err := readRevision(a.db.Gorm.WithContext(ctx))
+	rev, err := a.db.PolicyRevision(ctx)
 	if err != nil {
 		return err
 	}
@@ -368,7 +300,8 @@ func (a *Enforcer) Decide(_ context.Context, req Request) (Decision, error) {
 }
 
 // CanStage decides a proposal action in a stage for a proposal of region: the
-// call the workflow Update handlers and the API's action endpoint make.
+// call the API makes before an action, for allowed_actions and the inbox
+// (the workflow validators do no I/O: they apply the stage table only).
 func (a *Enforcer) CanStage(ctx context.Context, username string, stage domain.Stage, action domain.Action, region string, at time.Time) (Decision, error) {
 	return a.Decide(ctx, Request{Username: username, Object: StageObject(stage), Action: string(action), Region: region, At: at})
 }
@@ -451,22 +384,6 @@ func (a *Enforcer) VisibleScopes(_ context.Context, username string, at time.Tim
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-// lockRevision reads policy_revision inside tx while holding its row lock
-// (PostgreSQL; SQLite transactions already hold the write lock), so no other
-// writer can slip a change in between and the revision after tx is exactly
-// "before + ours".
-func (a *Enforcer) lockRevision(tx *gorm.DB) (int64, error) {
-	var rev int64
-	q := tx.Table("policy_revision").Select("revision").Where("id = ?", 1)
-	if a.db.Dialect == store.Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	if err := q.Scan(&rev).Error; err != nil {
-		return 0, fmt.Errorf("policies: lock policy revision: %w", err)
-	}
-	return rev, nil
 }
 
 // Holders lists the users who hold role, in force at at (zero: now), with a

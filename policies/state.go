@@ -88,7 +88,7 @@ func compile(e *casbin.Enforcer) (map[permKey]reachSet, [][]string, error) {
 }
 
 // stateFromRules builds a state from policy rules and grants without a
-// database; New loads the rules through the gorm adapter instead.
+// database; New loads the rules through store.CasbinAdapter instead.
 func stateFromRules(rules [][]string, grants map[string][]grantEntry) (*state, error) {
 	e, err := newEnforcer()
 	if err != nil {

@@ -162,27 +162,6 @@ type ActionRequest struct {
 	SIPDCode              string               `json:"sipd_code,omitempty"`
 }
 
-// StageActions lists the actions stage s allows, whoever the caller is; the
-// API intersects it with what Casbin grants the caller to fill
-// allowed_actions. Lock is a cycle action and is not listed.
-func StageActions(s domain.Stage) []domain.Action {
-	switch s {
-	case domain.StageDraft:
-		return []domain.Action{domain.ActionSubmit, domain.ActionWithdraw}
-	case domain.StageKabKotaReview:
-		return []domain.Action{domain.ActionApprove, domain.ActionReturn, domain.ActionReject, domain.ActionWithdraw}
-	case domain.StageRakorda:
-		return []domain.Action{domain.ActionAccept, domain.ActionDefer, domain.ActionReject}
-	case domain.StageConsolidation:
-		return []domain.Action{domain.ActionConsolidate}
-	case domain.StageMinistry:
-		return []domain.Action{domain.ActionFund, domain.ActionDecline}
-	case domain.StageSIPDMapping:
-		return []domain.Action{domain.ActionMap}
-	}
-	return nil
-}
-
 // DueAt is the deadline of the cycle that a proposal in stage s works
 // towards, nil for terminal stages; the task inbox sorts by it.
 func DueAt(s domain.Stage, c domain.Calendar) *time.Time {

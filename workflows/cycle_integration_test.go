@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rencana-id/rencana/activities"
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/minutes"
 	"github.com/rencana-id/rencana/internal/store"
@@ -51,7 +51,7 @@ type cycleIT struct {
 }
 
 func newCycleIT(t *testing.T, db *store.DB) *cycleIT {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
 	for _, r := range sultraRegions {
@@ -59,7 +59,7 @@ func newCycleIT(t *testing.T, db *store.DB) *cycleIT {
 		if r[3] != "" {
 			parent = r[3]
 		}
-		require.NoError(t, db.Gorm.WithContext(ctx).Exec("INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, ?, ?)", r[0], r[1], r[2], parent).Error)
+		require.NoError(t, db.ExecSQL(ctx, "INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, ?, ?)", r[0], r[1], r[2], parent))
 	}
 	e := &cycleIT{t: t, ctx: ctx, c: srv.Client(), db: db}
 	w := worker.New(e.c, workflows.TaskQueue, worker.Options{})

@@ -78,12 +78,12 @@ func TestIntegrationLockThousands(t *testing.T) {
 		Stage string
 		N     int
 	}
-	require.NoError(t, db.Gorm.WithContext(ctx).Raw("SELECT stage, COUNT(*) AS n FROM proposals WHERE cycle_id = ? GROUP BY stage", cycleID).Scan(&stages).Error)
+	require.NoError(t, db.ScanSQL(ctx, &stages, "SELECT stage, COUNT(*) AS n FROM proposals WHERE cycle_id = ? GROUP BY stage", cycleID))
 	require.Len(t, stages, 1)
 	require.Equal(t, string(domain.StageMinistry), stages[0].Stage)
 	require.Equal(t, n, stages[0].N)
 	var locks int
-	require.NoError(t, db.Gorm.WithContext(ctx).Raw("SELECT COUNT(*) FROM proposal_events WHERE action = 'lock'").Scan(&locks).Error)
+	require.NoError(t, db.ScanSQL(ctx, &locks, "SELECT COUNT(*) FROM proposal_events WHERE action = 'lock'"))
 	require.Equal(t, n, locks, "one lock event per proposal, none doubled")
 	progress, err := workflows.CycleLockProgress(ctx, e.c, cycleID)
 	require.NoError(t, err)

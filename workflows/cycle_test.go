@@ -115,7 +115,7 @@ func newCycleHarness(t *testing.T) *cycleHarness {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.71', 'Kota Kendari', 2, '74')",
 	} {
-		require.NoError(t, db.Gorm.Exec(q).Error)
+		require.NoError(t, db.ExecSQL(context.Background(), q))
 	}
 	return newCycleHarnessOn(t, db)
 }
@@ -549,7 +549,7 @@ func TestLockMovesEveryConsolidatedProposal(t *testing.T) {
 		ID    string
 		Stage string
 	}
-	require.NoError(t, h.db.Gorm.Raw("SELECT id, stage FROM proposals ORDER BY id").Scan(&rows).Error)
+	require.NoError(t, h.db.ScanSQL(context.Background(), &rows, "SELECT id, stage FROM proposals ORDER BY id"))
 	for _, r := range rows {
 		if r.Stage == string(domain.StageMinistry) {
 			moved = append(moved, r.ID)

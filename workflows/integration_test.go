@@ -18,7 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rencana-id/rencana/activities"
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
@@ -50,7 +50,7 @@ type itEnv struct {
 }
 
 func newITEnv(t *testing.T) *itEnv {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	db := storetest.Postgres(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
@@ -59,7 +59,7 @@ func newITEnv(t *testing.T) *itEnv {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Muna', 2, '74')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Kecamatan Tongkuno', 3, '74.05')",
 	} {
-		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+		require.NoError(t, db.ExecSQL(ctx, q))
 	}
 	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, CreatedBy: "kadis.sultra", Calendar: openCalendar()}))
 	e := &itEnv{t: t, ctx: ctx, c: srv.Client(), db: db}

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 )
 
-func TestMain(m *testing.M) { os.Exit(devserver.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(devservertest.RunTests(m)) }

@@ -255,7 +255,7 @@ func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (doma
 	}
 	defer w.release()
 	now := workflow.Now(ctx)
-	next := applyPatch(w.st.Proposal, draftPatch(req.Draft))
+	next := req.Draft.Patch().Apply(w.st.Proposal)
 	next.RegionCode = req.Draft.RegionCode
 	next.Stage = domain.StageDraft
 	next.CreatedBy = req.Actor.Username
@@ -274,7 +274,7 @@ func (w *proposalWorkflow) edit(ctx workflow.Context, req EditRequest) (domain.P
 		return domain.Proposal{}, err
 	}
 	defer w.release()
-	next := applyPatch(w.st.Proposal, req.Patch)
+	next := req.Patch.Apply(w.st.Proposal)
 	if err := w.record(ctx, EventEdit, req.Actor, "", req.Patch, nil, next, nil); err != nil {
 		return domain.Proposal{}, err
 	}
@@ -303,7 +303,8 @@ func (w *proposalWorkflow) act(ctx workflow.Context, action domain.Action, req A
 	defer w.release()
 	prev := w.st.Proposal
 	next := prev
-	next.Stage = nextStage(prev.Stage, action)
+	t, _ := domain.FindTransition(prev.Stage, action) // checkAction found it
+	next.Stage = t.Next()
 	var payload any
 	switch action {
 	case domain.ActionSubmit:

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -12,16 +11,15 @@ import (
 // request and the workflow clock. Validators call them; they never change
 // anything, so a refused Update leaves no trace in history.
 
-// commentRequired lists the actions that must say why.
-var commentRequired = map[domain.Action]bool{
-	domain.ActionReturn: true, domain.ActionReject: true, domain.ActionDefer: true, domain.ActionDecline: true,
-}
-
 // checkAction decides whether req may perform action on st at now; nil means
-// accepted, otherwise a *domain.Error saying why not.
+// accepted, otherwise a *domain.Error saying why not. The rules are the
+// line of domain.Transitions for the proposal's stage and action; the order
+// of the checks (stage, version, actor, guards, fields) is part of what
+// the handler's re-check replays.
 func checkAction(st *ProposalState, action domain.Action, req ActionRequest, now time.Time) *domain.Error {
 	p := st.Proposal
-	if !stageAllows(p.Stage, action) {
+	t, ok := domain.FindTransition(p.Stage, action)
+	if !ok {
 		return domain.Errorf(domain.ECONFLICT, "Aksi %q tidak dapat dilakukan pada tahap %s.", action, p.Stage.Label())
 	}
 	if req.ExpectedVersion != 0 && req.ExpectedVersion != p.Version {
@@ -31,61 +29,34 @@ func checkAction(st *ProposalState, action domain.Action, req ActionRequest, now
 		return domain.Errorf(domain.EFORBIDDEN, "Pelaku aksi tidak dikenal.")
 	}
 	cal := st.Calendar
-	switch action {
-	case domain.ActionSubmit:
-		if !now.Before(cal.SubmissionDeadline) {
-			return domain.Errorf(domain.ECONFLICT, "Batas waktu pengajuan (%s) sudah lewat.", day(cal.SubmissionDeadline))
-		}
-	case domain.ActionWithdraw:
-		if req.Actor.Username != p.CreatedBy && req.Actor.Role != domain.RolePerencanaKabKota {
-			return domain.Errorf(domain.EFORBIDDEN, "Hanya pembuat usulan atau perencana kab/kota yang dapat menarik usulan.")
-		}
-	case domain.ActionApprove:
-		if req.Actor.Username == p.CreatedBy || req.Actor.Username == p.SubmittedBy {
-			return domain.Errorf(domain.EFORBIDDEN, "Pembuat atau pengaju usulan tidak boleh menyetujuinya sendiri (pemisahan tugas).")
-		}
-	case domain.ActionAccept, domain.ActionDefer:
-		if err := rakordaOpen(cal, now); err != nil {
-			return err
-		}
-	case domain.ActionReturn:
-		if req.Actor.Username == p.CreatedBy {
-			return domain.Errorf(domain.EFORBIDDEN, "Pembuat usulan tidak boleh mereviu usulannya sendiri (pemisahan tugas).")
-		}
-	case domain.ActionReject:
-		if p.Stage == domain.StageKabKotaReview && req.Actor.Username == p.CreatedBy {
-			return domain.Errorf(domain.EFORBIDDEN, "Pembuat usulan tidak boleh mereviu usulannya sendiri (pemisahan tugas).")
-		}
-		if p.Stage == domain.StageRakorda {
-			if err := rakordaOpen(cal, now); err != nil {
-				return err
-			}
-		}
+	if err := t.Refusal(domain.GuardInput{CreatedBy: p.CreatedBy, SubmittedBy: p.SubmittedBy, Actor: req.Actor, Calendar: &cal, Now: now}); err != nil {
+		return err
 	}
 	var v domain.Validation
-	if commentRequired[action] && strings.TrimSpace(req.Comment) == "" {
+	if t.Comment && strings.TrimSpace(req.Comment) == "" {
 		v.Add("comment", "Komentar wajib diisi untuk aksi %q.", action)
 	}
-	switch action {
-	case domain.ActionSubmit:
-		checkComplete(&v, p)
-	case domain.ActionConsolidate:
-		if req.Priority <= 0 {
-			v.Add("priority", "Prioritas harus bilangan bulat lebih dari 0.")
-		}
-		if req.ConsolidatedAmountIDR <= 0 {
-			v.Add("consolidated_amount_idr", "Pagu konsolidasi harus lebih dari 0 rupiah.")
-		}
-		if !domain.ValidFundingSource(req.FundingSource) {
-			v.Add("funding_source", "Sumber dana %q tidak dikenal.", req.FundingSource)
-		}
-	case domain.ActionFund:
-		if !domain.ValidFundingSource(req.FundingSource) {
-			v.Add("funding_source", "Sumber dana %q tidak dikenal.", req.FundingSource)
-		}
-	case domain.ActionMap:
-		if strings.TrimSpace(req.SIPDCode) == "" {
-			v.Add("sipd_code", "Kode sub kegiatan SIPD wajib diisi.")
+	if t.Complete {
+		p.ValidateComplete(&v)
+	}
+	for _, f := range t.Fields {
+		switch f {
+		case domain.FieldPriority:
+			if req.Priority <= 0 {
+				v.Add(f, "Prioritas harus bilangan bulat lebih dari 0.")
+			}
+		case domain.FieldConsolidatedAmountIDR:
+			if req.ConsolidatedAmountIDR <= 0 {
+				v.Add(f, "Pagu konsolidasi harus lebih dari 0 rupiah.")
+			}
+		case domain.FieldFundingSource:
+			if !domain.ValidFundingSource(req.FundingSource) {
+				v.Add(f, "Sumber dana %q tidak dikenal.", req.FundingSource)
+			}
+		case domain.FieldSIPDCode:
+			if strings.TrimSpace(req.SIPDCode) == "" {
+				v.Add(f, "Kode sub kegiatan SIPD wajib diisi.")
+			}
 		}
 	}
 	return asDomain(v.Err())
@@ -126,7 +97,7 @@ func checkCreate(st *ProposalState, req CreateRequest) *domain.Error {
 			return domain.Errorf(domain.EFORBIDDEN, "Wilayah %s di luar cakupan %s.", d.RegionCode, req.Actor.Scope)
 		}
 	}
-	checkDraft(&v, applyPatch(domain.Proposal{}, draftPatch(d)))
+	d.Patch().Apply(domain.Proposal{}).ValidateDraft(&v)
 	return asDomain(v.Err())
 }
 
@@ -143,110 +114,13 @@ func checkEdit(st *ProposalState, req EditRequest) *domain.Error {
 		return domain.Errorf(domain.EFORBIDDEN, "Pengubah usulan tidak dikenal.")
 	}
 	var v domain.Validation
-	checkDraft(&v, applyPatch(p, req.Patch))
+	req.Patch.Apply(p).ValidateDraft(&v)
 	return asDomain(v.Err())
 }
 
-// checkDraft checks what a draft may not contain even while incomplete.
-func checkDraft(v *domain.Validation, p domain.Proposal) {
-	if strings.TrimSpace(p.Title) == "" {
-		v.Add("title", "Judul wajib diisi.")
-	}
-	if p.Category != "" && !domain.ValidCategory(p.Category) {
-		v.Add("category", "Kategori %q tidak dikenal.", p.Category)
-	}
-	if p.FundingSource != "" && !domain.ValidFundingSource(p.FundingSource) {
-		v.Add("funding_source", "Sumber dana %q tidak dikenal.", p.FundingSource)
-	}
-	if p.AmountIDR < 0 {
-		v.Add("amount_idr", "Pagu usulan tidak boleh negatif.")
-	}
-	for i, ind := range p.Indicators {
-		if strings.TrimSpace(ind.Name) == "" {
-			v.Add(fmt.Sprintf("indicators[%d].name", i), "Nama indikator wajib diisi.")
-		}
-		if ind.Target < 0 {
-			v.Add(fmt.Sprintf("indicators[%d].target", i), "Target tidak boleh negatif.")
-		}
-	}
-}
-
-// checkComplete is what submit needs on top of checkDraft: every field a
-// reviewer reads.
-func checkComplete(v *domain.Validation, p domain.Proposal) {
-	checkDraft(v, p)
-	if strings.TrimSpace(p.Description) == "" {
-		v.Add("description", "Uraian wajib diisi sebelum diajukan.")
-	}
-	if p.Category == "" {
-		v.Add("category", "Kategori wajib diisi sebelum diajukan.")
-	}
-	if p.AmountIDR <= 0 {
-		v.Add("amount_idr", "Pagu usulan harus lebih dari 0 rupiah sebelum diajukan.")
-	}
-	if p.FundingSource == "" {
-		v.Add("funding_source", "Sumber dana wajib diisi sebelum diajukan.")
-	}
-	if len(p.Indicators) == 0 {
-		v.Add("indicators", "Minimal satu indikator wajib diisi sebelum diajukan.")
-	}
-	for i, ind := range p.Indicators {
-		if ind.Target <= 0 {
-			v.Add(fmt.Sprintf("indicators[%d].target", i), "Target harus lebih dari 0.")
-		}
-		if strings.TrimSpace(ind.Unit) == "" {
-			v.Add(fmt.Sprintf("indicators[%d].unit", i), "Satuan wajib diisi.")
-		}
-	}
-}
-
-func rakordaOpen(c domain.Calendar, now time.Time) *domain.Error {
-	if now.Before(c.RakordaStart) {
-		return domain.Errorf(domain.ECONFLICT, "Rakorda belum dibuka (mulai %s).", day(c.RakordaStart))
-	}
-	if now.After(c.RakordaEnd) {
-		return domain.Errorf(domain.ECONFLICT, "Rakorda sudah ditutup (berakhir %s).", day(c.RakordaEnd))
-	}
-	return nil
-}
-
-func stageAllows(s domain.Stage, a domain.Action) bool {
-	for _, x := range StageActions(s) {
-		if x == a {
-			return true
-		}
-	}
-	return false
-}
-
-// nextStage is where action moves a proposal from stage from.
-func nextStage(from domain.Stage, a domain.Action) domain.Stage {
-	switch a {
-	case domain.ActionSubmit:
-		return domain.StageKabKotaReview
-	case domain.ActionWithdraw:
-		return domain.StageWithdrawn
-	case domain.ActionApprove:
-		return domain.StageRakorda
-	case domain.ActionReturn:
-		return domain.StageDraft
-	case domain.ActionReject:
-		return domain.StageRejected
-	case domain.ActionAccept:
-		return domain.StageConsolidation
-	case domain.ActionDefer:
-		return domain.StageDeferred
-	case domain.ActionFund:
-		return domain.StageSIPDMapping
-	case domain.ActionDecline:
-		return domain.StageDeclined
-	case domain.ActionMap:
-		return domain.StageFinal
-	}
-	return from // consolidate stays
-}
-
-func draftPatch(d Draft) DraftPatch {
+// Patch is the draft as a patch that sets every field: a create is an
+// edit of an empty proposal.
+func (d Draft) Patch() DraftPatch {
 	ind := d.Indicators
 	return DraftPatch{
 		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
@@ -254,8 +128,10 @@ func draftPatch(d Draft) DraftPatch {
 	}
 }
 
-// applyPatch returns p with the patch's non-nil fields; p is not changed.
-func applyPatch(p domain.Proposal, d DraftPatch) domain.Proposal {
+// Apply returns p with the patch's non-nil fields; p is not changed. The
+// API validates the result before sending the patch, the workflow again
+// before saving it.
+func (d DraftPatch) Apply(p domain.Proposal) domain.Proposal {
 	if d.Title != nil {
 		p.Title = strings.TrimSpace(*d.Title)
 	}
@@ -286,7 +162,7 @@ func applyPatch(p domain.Proposal, d DraftPatch) domain.Proposal {
 	return p
 }
 
-func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func day(t time.Time) string { return domain.Day(t) }
 
 func asDomain(err error) *domain.Error {
 	if err == nil {

@@ -34,7 +34,7 @@ func TestStageActionsMatchDesign(t *testing.T) {
 		domain.StageConsolidation, domain.StageMinistry, domain.StageSIPDMapping,
 		domain.StageFinal, domain.StageRejected, domain.StageDeferred, domain.StageDeclined,
 		domain.StageWithdrawn, domain.StageExpired} {
-		require.ElementsMatch(t, designStageTable[s], StageActions(s), "stage %s", s)
+		require.ElementsMatch(t, designStageTable[s], domain.StageActions(s), "stage %s", s)
 	}
 }
 

@@ -49,7 +49,7 @@ func (h *Handler) parseTemplates() error {
 		"tanggal":   func(t time.Time, z *time.Location) string { return tanggal(t, z) },
 		"tanggalP":  func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
 		"dtinput":   tanggalInput,
-		"needsNote": func(a domain.Action) bool { return noteRequired[a] },
+		"needsNote": domain.Action.NeedsComment, // the form asks for a reason
 		"eqs":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join":      strings.Join,
 	}
@@ -73,11 +73,6 @@ func tanggalPtr(t *time.Time, z *time.Location) string {
 		return "—"
 	}
 	return tanggal(*t, z)
-}
-
-// noteRequired are the actions whose form asks for a reason.
-var noteRequired = map[domain.Action]bool{
-	domain.ActionReturn: true, domain.ActionReject: true, domain.ActionDefer: true, domain.ActionDecline: true,
 }
 
 // render writes page with the layout. Rendering into a buffer first means a

@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
 	"github.com/rencana-id/rencana/internal/devserver"
@@ -75,7 +76,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
@@ -86,15 +87,15 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer authz.Close()
 
-	tc, err := dialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
+	tc, err := app.DialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	if err := startMail(ctx, cfg, db, authz, log); err != nil {
+	if err := app.StartMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
-	w := newWorker(tc, db)
+	w := app.NewWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -106,12 +107,12 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 
-	h, err := newHandler(newAPI(cfg, secret, db, authz, tc, log), cfg, log)
+	h, err := app.NewHandler(app.NewAPI(cfg, secret, db, authz, tc, log), cfg, log)
 	if err != nil {
 		return err
 	}
 	printBanner(stdout, cfg, uiURL, creds)
-	return serveUntilDone(ctx, h, cfg.Addr, log)
+	return app.ServeUntilDone(ctx, h, cfg.Addr, log)
 }
 
 // devCredentials are the passwords of the admin and demo accounts; they are

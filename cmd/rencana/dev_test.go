@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/store"
 )
 
@@ -38,7 +40,7 @@ func (s *syncBuffer) String() string {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	p, err := unusedPort()
+	p, err := devserver.FreePort()
 	require.NoError(t, err)
 	return fmt.Sprint(p)
 }
@@ -46,6 +48,7 @@ func freePort(t *testing.T) string {
 // startDev runs `rencana dev` in the background and waits for /readyz.
 func startDev(t *testing.T, addr, dataDir string, env map[string]string) (stop func(), out *syncBuffer, took time.Duration) {
 	t.Helper()
+	devservertest.RequireCLI(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out = &syncBuffer{}
 	errc := make(chan error, 1)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(devserver.RunTests(m))
+	os.Exit(devservertest.RunTests(m))
 }
 
 // workerProcess is `rencana worker` in a child process.
@@ -68,7 +68,7 @@ func (p *workerProcess) kill() {
 // started: every decision is answered once, and the database holds exactly
 // one event per transition, in order.
 func TestWorkerKilledMidLifecycleLosesNothing(t *testing.T) {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	url := storetest.PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -81,7 +81,7 @@ func TestWorkerKilledMidLifecycleLosesNothing(t *testing.T) {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')",
 	} {
-		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+		require.NoError(t, db.ExecSQL(ctx, q))
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	// Rakorda is in session now and every later deadline is ahead, so the
@@ -235,7 +235,7 @@ func (p *pgProxy) setDown(down bool) {
 // projection yet); once the database is back, it is answered and recorded
 // exactly once.
 func TestDatabaseOutageDelaysButLosesNothing(t *testing.T) {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	direct := storetest.PostgresURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -255,7 +255,7 @@ func TestDatabaseOutageDelaysButLosesNothing(t *testing.T) {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')",
 	} {
-		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+		require.NoError(t, db.ExecSQL(ctx, q))
 	}
 	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, CreatedBy: "kadis.sultra", Calendar: cal}))
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/refdata"
 )
@@ -36,7 +37,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		name = file
 	}
 	log := cfg.Logger(stderr)
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}

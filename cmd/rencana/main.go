@@ -1,6 +1,7 @@
 // Command rencana is the whole product in one binary: `dev` runs everything
 // on embedded defaults, `serve` and `worker` are the production halves, and
-// `migrate`, `user` and `import` are the operator's tools.
+// `migrate`, `user` and `import` are the operator's tools. The load generator
+// is a command of its own, cmd/rencana-bench, so this binary carries none of it.
 package main
 
 import (
@@ -23,8 +24,6 @@ Usage:
   rencana migrate                              apply database migrations and load reference data
   rencana user create --username U --full-name N [--password P] [--role ROLE@SCOPE ...]
   rencana import nomenclature FILE --valid-from-year N [--name NAME]
-  rencana bench    [--proposals P] [--concurrency C] [--provinces 74] [--addr A] [--json]
-                                               load benchmark through the HTTP API (embedded stack unless --addr)
 
 Configuration comes from flags and environment variables; see README.md.
 `
@@ -61,8 +60,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUser(ctx, rest, getenv, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, getenv, stdout, stderr)
-	case "bench":
-		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

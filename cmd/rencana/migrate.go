@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/policies"
 )
@@ -16,7 +17,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	log := cfg.Logger(stderr)
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
 	"github.com/rencana-id/rencana/policies"
@@ -15,7 +16,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := cfg.Logger(stderr)
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
@@ -34,15 +35,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Info("created admin user from RENCANA_ADMIN_PASSWORD")
 		}
 	}
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	h, err := newHandler(newAPI(cfg, cfg.JWTSecret, db, authz, tc, log), cfg, log)
+	h, err := app.NewHandler(app.NewAPI(cfg, cfg.JWTSecret, db, authz, tc, log), cfg, log)
 	if err != nil {
 		return err
 	}
 	log.Info("API listening", "addr", cfg.Addr)
-	return serveUntilDone(ctx, h, cfg.Addr, log)
+	return app.ServeUntilDone(ctx, h, cfg.Addr, log)
 }

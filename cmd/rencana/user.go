@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strings"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
@@ -70,7 +71,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	log := cfg.Logger(stderr)
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}

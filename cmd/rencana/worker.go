@@ -4,44 +4,11 @@ import (
 	"context"
 	"io"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-
-	"github.com/rencana-id/rencana/activities"
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
-	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/policies"
 	"github.com/rencana-id/rencana/workflows"
 )
-
-// newWorker registers every workflow and activity on the task queue.
-func newWorker(c client.Client, db *store.DB) worker.Worker {
-	w := worker.New(c, workflows.TaskQueue, workerOptions())
-	a := activities.New(db)
-	a.Workflows = workflows.NewDriver(c) // the cycle signals and locks its proposals
-	workflows.Register(w, a)
-	return w
-}
-
-// workerOptions are the options of rencana's worker, and of the bench's
-// bare-Update worker so that both poll alike.
-//
-// Thirty-two workflow task pollers instead of the SDK's two: a workflow
-// task that finds no poller waiting on its task queue is written to the
-// Temporal database and read back, instead of handed over in memory. The
-// SDK splits its pollers between the worker's sticky queue and the shared
-// one, so two pollers left almost every decision's task to the database.
-// Measured with rencana bench (P=2,000, C=16, 2 cores), from the dev
-// server's metrics: tasks handed over in memory rose from 2% to 94% of
-// polls, tasks written to its task table fell from 35,635 to 1,095 for
-// 38,300 workflow tasks, Temporal's CPU per recorded change from 7.1 to
-// 5.8 ms, and the transition p50 / p99 from 78 / 163 ms to 58 / 138 ms.
-// At P=600 eight pollers still wrote about half the tasks, sixteen a
-// fifth, and the SDK's autoscaling poller behaviour about 60%. An idle
-// poller is a waiting long poll, which costs next to nothing.
-func workerOptions() worker.Options {
-	return worker.Options{MaxConcurrentWorkflowTaskPollers: 32}
-}
 
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	cfg, _, err := config.Load(config.ModeWorker, args, getenv, stderr)
@@ -49,12 +16,12 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	log := cfg.Logger(stderr)
-	db, err := openStore(ctx, cfg, log, false)
+	db, err := app.OpenStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
 	if err != nil {
 		return err
 	}
@@ -64,10 +31,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer authz.Close()
-	if err := startMail(ctx, cfg, db, authz, log); err != nil {
+	if err := app.StartMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
-	w := newWorker(tc, db)
+	w := app.NewWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return err
 	}

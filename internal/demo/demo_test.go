@@ -11,20 +11,20 @@ import (
 
 	"github.com/rencana-id/rencana/activities"
 	"github.com/rencana-id/rencana/internal/demo"
-	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/store/storetest"
 	"github.com/rencana-id/rencana/policies"
 	"github.com/rencana-id/rencana/workflows"
 )
 
-func TestMain(m *testing.M) { os.Exit(devserver.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(devservertest.RunTests(m)) }
 
 // TestSeedOpensTheCycleThroughItsWorkflow seeds as `rencana dev` does: the
 // demo cycle is a running CycleWorkflow whose projection is the cycles row,
 // so it can be moved and locked like any other.
 func TestSeedOpensTheCycleThroughItsWorkflow(t *testing.T) {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	db := storetest.SQLite(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -34,7 +34,7 @@ func TestSeedOpensTheCycleThroughItsWorkflow(t *testing.T) {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.71', 'Kota Kendari', 2, '74')",
 	} {
-		require.NoError(t, db.Gorm.Exec(q).Error)
+		require.NoError(t, db.ExecSQL(context.Background(), q))
 	}
 	authz, err := policies.New(ctx, db)
 	require.NoError(t, err)
@@ -81,10 +81,10 @@ func TestSeedOpensTheCycleThroughItsWorkflow(t *testing.T) {
 func TestSeedWithoutTemporalWritesTheRow(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)").Error)
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')").Error)
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')").Error)
-	require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('74.71', 'Kota Kendari', 2, '74')").Error)
+	require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)"))
+	require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Konawe Selatan', 2, '74')"))
+	require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Andoolo', 3, '74.05')"))
+	require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level, parent_code) VALUES ('74.71', 'Kota Kendari', 2, '74')"))
 	authz, err := policies.New(ctx, db)
 	require.NoError(t, err)
 	defer authz.Close()

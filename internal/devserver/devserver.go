@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -160,4 +161,15 @@ func DefaultCLIPath() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// FreePort is a loopback TCP port nothing listens on at the moment of
+// asking: for a dev server, a metrics endpoint or an API started beside it.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -12,16 +12,17 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rencana-id/rencana/internal/devserver"
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 )
 
-func TestMain(m *testing.M) { os.Exit(devserver.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(devservertest.RunTests(m)) }
 
 func echo(ctx workflow.Context, s string) (string, error) { return "echo:" + s, nil }
 
 // The dev server runs a real workflow end to end, so the CLI build and the
 // SDK agree on the protocol.
 func TestDevServerRunsWorkflow(t *testing.T) {
-	srv := devserver.ForTest(t)
+	srv := devservertest.ForTest(t)
 	c := srv.Client()
 	w := worker.New(c, "devserver-test", worker.Options{})
 	w.RegisterWorkflowWithOptions(echo, workflow.RegisterOptions{Name: "echo"})

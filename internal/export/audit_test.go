@@ -42,7 +42,7 @@ func TestAuditCSV(t *testing.T) {
 		require.Equal(t, export.AuditHeader, recs[0])
 		require.Equal(t, []string{"waktu_utc", "waktu_lokal", "proposal_id", "aksi", "dari_tahap", "ke_tahap", "oleh", "peran", "komentar"}, recs[0])
 		var want int64
-		require.NoError(t, db.Gorm.Raw(`SELECT COUNT(*) FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id WHERE p.cycle_id = '74-2027'`).Scan(&want).Error)
+		require.NoError(t, db.ScanSQL(context.Background(), &want, `SELECT COUNT(*) FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id WHERE p.cycle_id = '74-2027'`))
 		require.EqualValues(t, want, n)
 		require.Len(t, recs, n+1)
 

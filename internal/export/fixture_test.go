@@ -145,10 +145,10 @@ func seedLists(t testing.TB, db *store.DB) (listed74, listed73 []string) {
 func dbTotals(t testing.TB, db *store.DB, where string, args ...any) (n, amount, consolidated int64) {
 	t.Helper()
 	var row struct{ N, Amount, Consolidated int64 }
-	require.NoError(t, db.Gorm.Raw(fmt.Sprintf(`
+	require.NoError(t, db.ScanSQL(context.Background(), &row, fmt.Sprintf(`
 		SELECT COUNT(*) AS n, COALESCE(SUM(p.amount_idr), 0) AS amount,
 		       COALESCE(SUM(CASE WHEN p.consolidated THEN p.consolidated_amount_idr ELSE 0 END), 0) AS consolidated
 		FROM proposals p JOIN cycles c ON c.id = p.cycle_id
-		WHERE p.stage IN ('consolidation', 'ministry', 'sipd_mapping', 'final', 'declined') AND %s`, where), args...).Scan(&row).Error)
+		WHERE p.stage IN ('consolidation', 'ministry', 'sipd_mapping', 'final', 'declined') AND %s`, where), args...))
 	return row.N, row.Amount, row.Consolidated
 }

@@ -78,7 +78,7 @@ func (db *DB) SaveBUMDesBusiness(ctx context.Context, b BUMDesBusiness) error {
 	}
 	row := bumdesRow{ID: b.ID, RegionCode: b.RegionCode, Name: strings.TrimSpace(b.Name), Business: strings.TrimSpace(b.Business),
 		Keywords: string(raw), Active: b.Active, UpdatedAt: b.UpdatedAt.UTC()}
-	err = db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+	err = db.orm.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
 	if IsForeignKeyViolation(err) {
 		return domain.Errorf(domain.EINVALID, "Desa %q tidak dikenal.", b.RegionCode)
 	}
@@ -91,7 +91,7 @@ func (db *DB) SaveBUMDesBusiness(ctx context.Context, b BUMDesBusiness) error {
 // ListBUMDesBusinesses returns the recorded businesses within a region
 // (every one when prefix is ""), active ones only when activeOnly.
 func (db *DB) ListBUMDesBusinesses(ctx context.Context, prefix string, activeOnly bool) ([]BUMDesBusiness, error) {
-	q := db.Gorm.WithContext(ctx).Order("region_code, id")
+	q := db.orm.WithContext(ctx).Order("region_code, id")
 	if prefix != "" {
 		q = q.Where("region_code = ? OR region_code LIKE ?", prefix, prefix+".%")
 	}

@@ -98,7 +98,7 @@ func (db *DB) ConsolidationView(ctx context.Context, cycleID string) (Consolidat
 		return ConsolidationView{}, err
 	}
 	var rows []proposalRow
-	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ? AND stage IN ?", cycleID, consolidationStages).
+	if err := db.orm.WithContext(ctx).Where("cycle_id = ? AND stage IN ?", cycleID, consolidationStages).
 		Order("id").Find(&rows).Error; err != nil {
 		return ConsolidationView{}, fmt.Errorf("consolidation rows: %w", err)
 	}
@@ -114,7 +114,7 @@ func (db *DB) ConsolidationView(ctx context.Context, cycleID string) (Consolidat
 	}
 
 	var ceilings []cycleCeilingRow
-	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", cycleID).Find(&ceilings).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Where("cycle_id = ?", cycleID).Find(&ceilings).Error; err != nil {
 		return ConsolidationView{}, fmt.Errorf("cycle ceilings: %w", err)
 	}
 	for _, ce := range ceilings {

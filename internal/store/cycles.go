@@ -72,7 +72,7 @@ func (db *DB) SaveCycle(ctx context.Context, c domain.Cycle) error {
 	}
 	c.UpdatedAt = now
 	row := cycleToRow(c)
-	if err := db.Gorm.WithContext(ctx).Save(&row).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Save(&row).Error; err != nil {
 		return fmt.Errorf("save cycle %s: %w", c.ID, err)
 	}
 	return nil
@@ -81,7 +81,7 @@ func (db *DB) SaveCycle(ctx context.Context, c domain.Cycle) error {
 // GetCycle returns a cycle, or ENOTFOUND.
 func (db *DB) GetCycle(ctx context.Context, id string) (domain.Cycle, error) {
 	var row cycleRow
-	err := db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	err := db.orm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return domain.Cycle{}, domain.Errorf(domain.ENOTFOUND, "Siklus %q tidak ditemukan.", id)
 	}
@@ -94,7 +94,7 @@ func (db *DB) GetCycle(ctx context.Context, id string) (domain.Cycle, error) {
 // ListCycles returns every cycle, newest fiscal year first.
 func (db *DB) ListCycles(ctx context.Context) ([]domain.Cycle, error) {
 	var rows []cycleRow
-	if err := db.Gorm.WithContext(ctx).Order("fiscal_year DESC, province_code").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Order("fiscal_year DESC, province_code").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cycles: %w", err)
 	}
 	out := make([]domain.Cycle, len(rows))
@@ -199,7 +199,7 @@ func (db *DB) RecordCycle(ctx context.Context, d domain.CycleDetail, ev domain.C
 		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, Origin: ev.Origin, At: ev.At.UTC(),
 	}
 	exists := domain.Errorf(domain.ECONFLICT, "Siklus provinsi %s tahun anggaran %d sudah ada.", d.ProvinceCode, d.FiscalYear)
-	err = db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var prior []cycleEventRow
 		if err := tx.Where("cycle_id = ? AND seq = ?", ev.CycleID, ev.Seq).Find(&prior).Error; err != nil {
 			return err
@@ -355,7 +355,7 @@ func (db *DB) GetCycleDetail(ctx context.Context, id string, now time.Time) (dom
 		return domain.CycleDetail{}, err
 	}
 	d := domain.CycleDetail{Cycle: c}
-	g := db.Gorm.WithContext(ctx)
+	g := db.orm.WithContext(ctx)
 	var ceilings []cycleCeilingRow
 	if err := g.Where("cycle_id = ?", id).Order("region_code").Find(&ceilings).Error; err != nil {
 		return domain.CycleDetail{}, fmt.Errorf("cycle ceilings: %w", err)
@@ -385,7 +385,7 @@ func (db *DB) GetCycleDetail(ctx context.Context, id string, now time.Time) (dom
 
 func (db *DB) cycleTargets(ctx context.Context, id string) ([]domain.Target, error) {
 	var rows []cycleTargetRow
-	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", id).Order("ordinal").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Where("cycle_id = ?", id).Order("ordinal").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("cycle targets: %w", err)
 	}
 	out := make([]domain.Target, 0, len(rows))
@@ -405,7 +405,7 @@ func (db *DB) cycleTargets(ctx context.Context, id string) ([]domain.Target, err
 // ListCycleEvents returns a cycle's audit trail, oldest first.
 func (db *DB) ListCycleEvents(ctx context.Context, cycleID string) ([]domain.CycleEvent, error) {
 	var rows []cycleEventRow
-	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ?", cycleID).Order("seq").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Where("cycle_id = ?", cycleID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list cycle events: %w", err)
 	}
 	out := make([]domain.CycleEvent, len(rows))
@@ -435,7 +435,7 @@ var openStages = func() []string {
 // to tell each that its calendar moved.
 func (db *DB) OpenProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error) {
 	var ids []string
-	err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).
+	err := db.orm.WithContext(ctx).Model(&proposalRow{}).
 		Where("cycle_id = ? AND stage IN ? AND id > ?", cycleID, openStages, after).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
@@ -448,7 +448,7 @@ func (db *DB) OpenProposalIDs(ctx context.Context, cycleID, after string, limit 
 func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (domain.LockCandidates, error) {
 	var out domain.LockCandidates
 	var rows []proposalRow
-	g := db.Gorm.WithContext(ctx)
+	g := db.orm.WithContext(ctx)
 	if err := g.Select("id", "title", "region_code").
 		Where("cycle_id = ? AND stage = ? AND NOT consolidated", cycleID, domain.StageConsolidation).
 		Order("id").Find(&rows).Error; err != nil {
@@ -473,7 +473,7 @@ func (db *DB) CycleLockCandidates(ctx context.Context, cycleID string) (domain.L
 // of the page, which is what makes a retried page skip it.
 func (db *DB) ConsolidatedProposalIDs(ctx context.Context, cycleID, after string, limit int) ([]string, error) {
 	var ids []string
-	err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).
+	err := db.orm.WithContext(ctx).Model(&proposalRow{}).
 		Where("cycle_id = ? AND stage = ? AND consolidated AND id > ?", cycleID, domain.StageConsolidation, after).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {

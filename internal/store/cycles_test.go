@@ -34,7 +34,7 @@ func seedSultra(t *testing.T, db *store.DB) {
 		if r[3] != "" {
 			parent = r[3]
 		}
-		require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, ?, ?)", r[0], r[1], r[2], parent).Error)
+		require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level, parent_code) VALUES (?, ?, ?, ?)", r[0], r[1], r[2], parent))
 	}
 }
 

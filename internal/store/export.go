@@ -138,7 +138,7 @@ func (db *DB) ConsolidatedRows(ctx context.Context, q ConsolidatedQuery) iter.Se
 		if q.CycleID == "" {
 			where, arg = "c.fiscal_year = ?", any(q.FiscalYear)
 		}
-		rows, err := db.Gorm.WithContext(ctx).Raw(fmt.Sprintf(consolidatedSQL, where), stages, arg).Rows()
+		rows, err := db.orm.WithContext(ctx).Raw(fmt.Sprintf(consolidatedSQL, where), stages, arg).Rows()
 		if err != nil {
 			yield(ConsolidatedRow{}, fmt.Errorf("consolidated list: %w", err))
 			return
@@ -192,7 +192,7 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 // must not use db. An unknown cycle yields no rows.
 func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[domain.ProposalEvent, error] {
 	return func(yield func(domain.ProposalEvent, error) bool) {
-		rows, err := db.Gorm.WithContext(ctx).Raw(`
+		rows, err := db.orm.WithContext(ctx).Raw(`
 			SELECT e.proposal_id, e.seq, e.action, e.from_stage, e.to_stage, e.actor, e.actor_role,
 			       e.actor_scope, e.comment, e.payload, e.at
 			FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id
@@ -207,7 +207,7 @@ func (db *DB) CycleEvents(ctx context.Context, cycleID string) iter.Seq2[domain.
 			var r proposalEventRow
 			// ScanRows decodes the timestamp the same way in both engines
 			// (SQLite stores DATETIME as text).
-			if err := db.Gorm.ScanRows(rows, &r); err != nil {
+			if err := db.orm.ScanRows(rows, &r); err != nil {
 				yield(domain.ProposalEvent{}, fmt.Errorf("scan cycle event: %w", err))
 				return
 			}
@@ -250,7 +250,7 @@ func (db *DB) ProposalStages(ctx context.Context, ids []string) (map[string]Prop
 			Stage     string
 			UpdatedAt time.Time
 		}
-		if err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).Select("id, cycle_id, stage, updated_at").
+		if err := db.orm.WithContext(ctx).Model(&proposalRow{}).Select("id, cycle_id, stage, updated_at").
 			Where("id IN ?", chunk).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("proposal stages: %w", err)
 		}
@@ -266,7 +266,7 @@ func (db *DB) ProposalStages(ctx context.Context, ids []string) (map[string]Prop
 // every row. SIPD suggestions rank the sub kegiatan among them and describe
 // each with its kegiatan and program.
 func (db *DB) NomenclatureOfVersion(ctx context.Context, versionID int64, pemda domain.PemdaLevel) ([]NomenclatureRow, error) {
-	tx := db.Gorm.WithContext(ctx).Where("version_id = ?", versionID)
+	tx := db.orm.WithContext(ctx).Where("version_id = ?", versionID)
 	if pemda != "" {
 		tx = tx.Where("pemda_level IN ?", []string{string(pemda), string(PemdaBoth)})
 	}
@@ -286,8 +286,8 @@ func (db *DB) NomenclatureOfVersion(ctx context.Context, versionID int64, pemda 
 // version" from "this code does not exist".
 func (db *DB) NomenclatureVersionsWithCode(ctx context.Context, code string, level NomenclatureLevel) ([]NomenclatureVersion, error) {
 	var rows []nomenclatureVersionRow
-	err := db.Gorm.WithContext(ctx).
-		Where("id IN (?)", db.Gorm.Model(&nomenclatureRow{}).Select("version_id").Where("code = ? AND level = ?", strings.TrimSpace(code), string(level))).
+	err := db.orm.WithContext(ctx).
+		Where("id IN (?)", db.orm.Model(&nomenclatureRow{}).Select("version_id").Where("code = ? AND level = ?", strings.TrimSpace(code), string(level))).
 		Order("valid_from_year").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("versions with code %s: %w", code, err)

@@ -125,14 +125,14 @@ func (r nomenclatureRow) row() NomenclatureRow {
 // count, so an administrator sees which lampiran governs which years.
 func (db *DB) ListNomenclatureVersions(ctx context.Context) ([]NomenclatureVersion, error) {
 	var rows []nomenclatureVersionRow
-	if err := db.Gorm.WithContext(ctx).Order("valid_from_year").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Order("valid_from_year").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list nomenclature versions: %w", err)
 	}
 	var counts []struct {
 		VersionID int64
 		N         int64
 	}
-	if err := db.Gorm.WithContext(ctx).Model(&nomenclatureRow{}).
+	if err := db.orm.WithContext(ctx).Model(&nomenclatureRow{}).
 		Select("version_id, COUNT(*) AS n").Group("version_id").Scan(&counts).Error; err != nil {
 		return nil, fmt.Errorf("count nomenclature rows: %w", err)
 	}
@@ -153,7 +153,7 @@ func (db *DB) ListNomenclatureVersions(ctx context.Context) ([]NomenclatureVersi
 // every version is newer than that year (or none was loaded).
 func (db *DB) NomenclatureVersionFor(ctx context.Context, fiscalYear int) (NomenclatureVersion, error) {
 	var row nomenclatureVersionRow
-	err := db.Gorm.WithContext(ctx).Where("valid_from_year <= ?", fiscalYear).
+	err := db.orm.WithContext(ctx).Where("valid_from_year <= ?", fiscalYear).
 		Order("valid_from_year DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return NomenclatureVersion{}, domain.Errorf(domain.ENOTFOUND,
@@ -163,7 +163,7 @@ func (db *DB) NomenclatureVersionFor(ctx context.Context, fiscalYear int) (Nomen
 		return NomenclatureVersion{}, fmt.Errorf("nomenclature version for %d: %w", fiscalYear, err)
 	}
 	v := row.version()
-	if err := db.Gorm.WithContext(ctx).Model(&nomenclatureRow{}).Where("version_id = ?", v.ID).Count(&v.Rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Model(&nomenclatureRow{}).Where("version_id = ?", v.ID).Count(&v.Rows).Error; err != nil {
 		return NomenclatureVersion{}, fmt.Errorf("count nomenclature rows: %w", err)
 	}
 	return v, nil
@@ -172,7 +172,7 @@ func (db *DB) NomenclatureVersionFor(ctx context.Context, fiscalYear int) (Nomen
 // newestNomenclatureVersion resolves FiscalYear 0 in queries.
 func (db *DB) newestNomenclatureVersion(ctx context.Context) (NomenclatureVersion, error) {
 	var row nomenclatureVersionRow
-	err := db.Gorm.WithContext(ctx).Order("valid_from_year DESC").Take(&row).Error
+	err := db.orm.WithContext(ctx).Order("valid_from_year DESC").Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return NomenclatureVersion{}, domain.Errorf(domain.ENOTFOUND, "Belum ada nomenklatur yang dimuat.")
 	}
@@ -223,7 +223,7 @@ func (db *DB) SearchNomenclature(ctx context.Context, q NomenclatureQuery) ([]No
 	if err != nil {
 		return nil, err
 	}
-	tx := db.Gorm.WithContext(ctx).Where("version_id = ?", version.ID)
+	tx := db.orm.WithContext(ctx).Where("version_id = ?", version.ID)
 	if q.PemdaLevel != "" {
 		tx = tx.Where("pemda_level IN ?", []string{string(q.PemdaLevel), string(PemdaBoth)})
 	}
@@ -258,7 +258,7 @@ func (db *DB) GetSubKegiatan(ctx context.Context, fiscalYear int, code string) (
 		return NomenclatureRow{}, err
 	}
 	var row nomenclatureRow
-	err = db.Gorm.WithContext(ctx).
+	err = db.orm.WithContext(ctx).
 		Where("version_id = ? AND code = ? AND level = ?", version.ID, code, string(NomenSubKegiatan)).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -312,7 +312,7 @@ func (db *DB) CreateNomenclatureVersion(ctx context.Context, version Nomenclatur
 	}
 	conflict := domain.Errorf(domain.ECONFLICT,
 		"Nomenklatur yang berlaku mulai tahun anggaran %d sudah ada; versi yang sudah dimuat tidak ditimpa.", version.ValidFromYear)
-	err := db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&nomenclatureVersionRow{}).Where("valid_from_year = ?", version.ValidFromYear).Count(&n).Error; err != nil {
 			return err

@@ -17,7 +17,7 @@ import (
 // `before` that no one has mailed or claimed yet, oldest first.
 func (db *DB) UnmailedNotifications(ctx context.Context, before time.Time, limit int) ([]domain.Notification, error) {
 	var rows []notificationRow
-	err := db.Gorm.WithContext(ctx).Where("mailed_at IS NULL AND created_at < ?", before.UTC()).
+	err := db.orm.WithContext(ctx).Where("mailed_at IS NULL AND created_at < ?", before.UTC()).
 		Order("created_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("unmailed notifications: %w", err)
@@ -32,7 +32,7 @@ func (db *DB) UnmailedNotifications(ctx context.Context, before time.Time, limit
 // ClaimMail marks notification id as mailed at `at` and reports whether
 // this call did it: of several outboxes (one per worker) exactly one wins.
 func (db *DB) ClaimMail(ctx context.Context, id string, at time.Time) (bool, error) {
-	res := db.Gorm.WithContext(ctx).Model(&notificationRow{}).Where("id = ? AND mailed_at IS NULL", id).Update("mailed_at", at.UTC())
+	res := db.orm.WithContext(ctx).Model(&notificationRow{}).Where("id = ? AND mailed_at IS NULL", id).Update("mailed_at", at.UTC())
 	if res.Error != nil {
 		return false, fmt.Errorf("claim mail %s: %w", id, res.Error)
 	}
@@ -42,7 +42,7 @@ func (db *DB) ClaimMail(ctx context.Context, id string, at time.Time) (bool, err
 // ReleaseMail undoes a claim whose mail could not be sent, so a later pass
 // tries again.
 func (db *DB) ReleaseMail(ctx context.Context, id string) error {
-	if err := db.Gorm.WithContext(ctx).Model(&notificationRow{}).Where("id = ?", id).Update("mailed_at", nil).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Model(&notificationRow{}).Where("id = ?", id).Update("mailed_at", nil).Error; err != nil {
 		return fmt.Errorf("release mail %s: %w", id, err)
 	}
 	return nil

@@ -193,7 +193,7 @@ func (db *DB) recordTransition(ctx context.Context, r *domain.Reservation, p dom
 		}
 		noteRows = append(noteRows, r)
 	}
-	err = db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing []proposalEventRow
 		if err := tx.Select("transition_id").Where("proposal_id = ? AND seq = ?", ev.ProposalID, ev.Seq).Limit(1).Find(&existing).Error; err != nil {
 			return err
@@ -269,7 +269,7 @@ var proposalColumns = []string{
 // GetProposal returns the projection of a proposal, or ENOTFOUND.
 func (db *DB) GetProposal(ctx context.Context, id string) (domain.Proposal, error) {
 	var row proposalRow
-	err := db.Gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	err := db.orm.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return domain.Proposal{}, domain.Errorf(domain.ENOTFOUND, "Usulan %q tidak ditemukan.", id)
 	}
@@ -283,7 +283,7 @@ func (db *DB) GetProposal(ctx context.Context, id string) (domain.Proposal, erro
 // 0 when the proposal is not projected yet; tests and repair tools use it.
 func (db *DB) ProposalSeq(ctx context.Context, id string) (int64, error) {
 	var seqs []int64
-	if err := db.Gorm.WithContext(ctx).Model(&proposalRow{}).Where("id = ?", id).Pluck("seq", &seqs).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Model(&proposalRow{}).Where("id = ?", id).Pluck("seq", &seqs).Error; err != nil {
 		return 0, fmt.Errorf("proposal seq: %w", err)
 	}
 	if len(seqs) == 0 {
@@ -295,7 +295,7 @@ func (db *DB) ProposalSeq(ctx context.Context, id string) (int64, error) {
 // ListProposalEvents returns a proposal's audit trail, oldest first.
 func (db *DB) ListProposalEvents(ctx context.Context, proposalID string) ([]domain.ProposalEvent, error) {
 	var rows []proposalEventRow
-	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("seq").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("seq").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list proposal events: %w", err)
 	}
 	out := make([]domain.ProposalEvent, len(rows))
@@ -316,7 +316,7 @@ func (db *DB) InsertNotification(ctx context.Context, n domain.Notification) err
 	if err != nil {
 		return err
 	}
-	err = db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&row).Error
+	err = db.orm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("insert notification %s: %w", n.ID, err)
 	}
@@ -341,7 +341,7 @@ func notificationToRow(n domain.Notification) (notificationRow, error) {
 // oldest first.
 func (db *DB) ListProposalNotifications(ctx context.Context, proposalID string) ([]domain.Notification, error) {
 	var rows []notificationRow
-	if err := db.Gorm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
 	}
 	out := make([]domain.Notification, len(rows))

@@ -24,7 +24,7 @@ func seedCycle(t *testing.T, db *store.DB) {
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05', 'Kabupaten Muna', 2, '74')",
 		"INSERT INTO regions (code, name, level, parent_code) VALUES ('74.05.03', 'Kecamatan Tongkuno', 3, '74.05')",
 	} {
-		require.NoError(t, db.Gorm.WithContext(ctx).Exec(q).Error)
+		require.NoError(t, db.ExecSQL(ctx, q))
 	}
 	d := func(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
 	require.NoError(t, db.SaveCycle(ctx, domain.Cycle{

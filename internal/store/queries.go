@@ -119,7 +119,7 @@ func (db *DB) selectProposals(ctx context.Context, q ProposalQuery) (_ *gorm.DB,
 	if !ok {
 		return nil, false
 	}
-	tx := db.Gorm.WithContext(ctx).Model(&proposalRow{})
+	tx := db.orm.WithContext(ctx).Model(&proposalRow{})
 	if cond != "" {
 		tx = tx.Where(cond, args...)
 	}
@@ -234,7 +234,7 @@ func (db *DB) GetProposalWithin(ctx context.Context, id string, scopes []string)
 	if !ok {
 		return domain.Proposal{}, notFound
 	}
-	tx := db.Gorm.WithContext(ctx).Where("id = ?", id)
+	tx := db.orm.WithContext(ctx).Where("id = ?", id)
 	if cond != "" {
 		tx = tx.Where(cond, args...)
 	}
@@ -302,7 +302,7 @@ func (db *DB) ListTaskCandidates(ctx context.Context, q TaskQuery) ([]domain.Pro
 		if c.CycleIDs != nil && len(c.CycleIDs) == 0 {
 			continue
 		}
-		tx := db.Gorm.WithContext(ctx).Model(&proposalRow{}).
+		tx := db.orm.WithContext(ctx).Model(&proposalRow{}).
 			Where("stage = ? AND due_at IS NOT NULL", string(c.Stage))
 		switch {
 		case len(c.Regions) > 0:
@@ -354,7 +354,7 @@ type UserQuery struct {
 // hashes, and whether more follow.
 func (db *DB) ListUsers(ctx context.Context, q UserQuery) ([]User, bool, error) {
 	limit := pageSize(q.Limit)
-	tx := db.Gorm.WithContext(ctx).Omit("password_hash").Order("username").Limit(limit + 1)
+	tx := db.orm.WithContext(ctx).Omit("password_hash").Order("username").Limit(limit + 1)
 	if q.After != "" {
 		tx = tx.Where("username > ?", q.After)
 	}
@@ -377,7 +377,7 @@ func (db *DB) ListUsers(ctx context.Context, q UserQuery) ([]User, bool, error) 
 // DeleteUser removes an account; the API uses it to undo a user creation
 // whose grants could not be saved, so no half-made account stays behind.
 func (db *DB) DeleteUser(ctx context.Context, username string) error {
-	res := db.Gorm.WithContext(ctx).Where("username = ?", username).Delete(&userRow{})
+	res := db.orm.WithContext(ctx).Where("username = ?", username).Delete(&userRow{})
 	if res.Error != nil {
 		return fmt.Errorf("delete user: %w", res.Error)
 	}

@@ -37,7 +37,7 @@ func (db *DB) RakordaAgenda(ctx context.Context, cycleID string) (RakordaAgenda,
 		return RakordaAgenda{}, err
 	}
 	var rows []proposalRow
-	if err := db.Gorm.WithContext(ctx).Where("cycle_id = ? AND stage = ?", cycleID, domain.StageRakorda).
+	if err := db.orm.WithContext(ctx).Where("cycle_id = ? AND stage = ?", cycleID, domain.StageRakorda).
 		Order("region_code, id").Find(&rows).Error; err != nil {
 		return RakordaAgenda{}, fmt.Errorf("rakorda agenda: %w", err)
 	}
@@ -126,7 +126,7 @@ func (db *DB) RakordaRecord(ctx context.Context, cycleID string, now time.Time) 
 		return RakordaRecord{}, err
 	}
 	var rows []decisionRow
-	err = db.Gorm.WithContext(ctx).Raw(`
+	err = db.orm.WithContext(ctx).Raw(`
 		SELECT e.proposal_id, e.action, e.comment, e.actor, e.actor_role, e.actor_scope, e.at,
 		       p.title, p.region_code, p.category, p.amount_idr
 		FROM proposal_events e JOIN proposals p ON p.id = e.proposal_id
@@ -177,7 +177,7 @@ func (db *DB) regionNames(ctx context.Context, codes []string) (map[string]strin
 		// Chunks keep the IN list within every engine's parameter limit.
 		n := min(len(uniq), 500)
 		var rows []regionRow
-		if err := db.Gorm.WithContext(ctx).Where("code IN ?", uniq[:n]).Find(&rows).Error; err != nil {
+		if err := db.orm.WithContext(ctx).Where("code IN ?", uniq[:n]).Find(&rows).Error; err != nil {
 			return nil, fmt.Errorf("region names: %w", err)
 		}
 		for _, r := range rows {

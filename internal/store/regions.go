@@ -46,7 +46,7 @@ func (r regionRow) region() Region {
 // reference table does not know it.
 func (db *DB) GetRegion(ctx context.Context, code string) (Region, error) {
 	var row regionRow
-	err := db.Gorm.WithContext(ctx).Where("code = ?", code).Take(&row).Error
+	err := db.orm.WithContext(ctx).Where("code = ?", code).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Region{}, domain.Errorf(domain.ENOTFOUND, "Wilayah dengan kode %q tidak ditemukan.", code)
 	}
@@ -61,7 +61,7 @@ func (db *DB) GetRegion(ctx context.Context, code string) (Region, error) {
 // A parent that does not exist is ENOTFOUND (so a typo is not mistaken for a
 // region without children); a desa has no children and yields an empty list.
 func (db *DB) ListRegions(ctx context.Context, parent string) ([]Region, error) {
-	q := db.Gorm.WithContext(ctx).Order("code")
+	q := db.orm.WithContext(ctx).Order("code")
 	if parent == "" {
 		q = q.Where("parent_code IS NULL")
 	} else {
@@ -87,7 +87,7 @@ func (db *DB) ListRegions(ctx context.Context, parent string) ([]Region, error) 
 // reference data loader uses it to tell cheaply whether its work is done.
 func (db *DB) CountRegions(ctx context.Context) (int64, error) {
 	var n int64
-	if err := db.Gorm.WithContext(ctx).Model(&regionRow{}).Count(&n).Error; err != nil {
+	if err := db.orm.WithContext(ctx).Model(&regionRow{}).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count regions: %w", err)
 	}
 	return n, nil
@@ -110,7 +110,7 @@ func (db *DB) RegionsExist(ctx context.Context, codes ...string) ([]string, erro
 	found := make(map[string]bool, len(codes))
 	for chunk := range slices.Chunk(codes, 500) {
 		var got []string
-		if err := db.Gorm.WithContext(ctx).Model(&regionRow{}).Where("code IN ?", chunk).Pluck("code", &got).Error; err != nil {
+		if err := db.orm.WithContext(ctx).Model(&regionRow{}).Where("code IN ?", chunk).Pluck("code", &got).Error; err != nil {
 			return nil, fmt.Errorf("check regions: %w", err)
 		}
 		for _, c := range got {
@@ -152,7 +152,7 @@ func (db *DB) InsertRegions(ctx context.Context, regions []Region) (int64, error
 		return strings.Compare(a.Code, b.Code)
 	})
 	var inserted int64
-	err := db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if db.Dialect == Postgres {
 			// One array parameter per column: PostgreSQL plans the
 			// statement once per batch instead of parsing thousands of

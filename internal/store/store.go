@@ -36,7 +36,7 @@ const (
 
 // DB is an open database with rencana's schema.
 type DB struct {
-	Gorm    *gorm.DB
+	orm     *gorm.DB
 	Dialect Dialect
 	sql     *sql.DB
 }
@@ -87,7 +87,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s: %w", dialect, err)
 	}
-	return &DB{Gorm: g, Dialect: dialect, sql: sqlDB}, nil
+	return &DB{orm: g, Dialect: dialect, sql: sqlDB}, nil
 }
 
 // sqliteDSN turns on WAL (readers never block the writer), foreign keys and
@@ -153,4 +153,24 @@ func (db *DB) migrations() (*goose.Provider, error) {
 func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey) ||
 		(err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"))
+}
+
+// ExecSQL runs one statement (placeholders ?), for tests and tools that
+// prepare rows no store method writes; production code adds a method.
+func (db *DB) ExecSQL(ctx context.Context, q string, args ...any) error {
+	return db.orm.WithContext(ctx).Exec(q, args...).Error
+}
+
+// ScanSQL runs one query (placeholders ?) into dest (a struct, a slice of
+// structs or a scalar), for tests that check what the store wrote.
+func (db *DB) ScanSQL(ctx context.Context, dest any, q string, args ...any) error {
+	return db.orm.WithContext(ctx).Raw(q, args...).Scan(dest).Error
+}
+
+// Transaction runs fn with a DB whose every call is in one transaction,
+// committed when fn returns nil.
+func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
+	return db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&DB{orm: tx, Dialect: db.Dialect, sql: db.sql})
+	})
 }

@@ -22,10 +22,10 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		require.Equal(t, v1, v2)
 
 		// The foundation tables exist and enforce their constraints.
-		require.NoError(t, db.Gorm.Exec("INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)").Error)
-		err = db.Gorm.Exec("INSERT INTO regions (code, name, level) VALUES ('74', 'dup', 1)").Error
+		require.NoError(t, db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level) VALUES ('74', 'Sulawesi Tenggara', 1)"))
+		err = db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level) VALUES ('74', 'dup', 1)")
 		require.True(t, store.IsUniqueViolation(err), "duplicate region code must be refused, got %v", err)
-		err = db.Gorm.Exec("INSERT INTO regions (code, name, level, parent_code) VALUES ('99.01', 'orphan', 2, '99')").Error
+		err = db.ExecSQL(context.Background(), "INSERT INTO regions (code, name, level, parent_code) VALUES ('99.01', 'orphan', 2, '99')")
 		require.Error(t, err, "a region whose parent does not exist must be refused")
 	})
 }

@@ -41,7 +41,7 @@ func (userRow) TableName() string { return "users" }
 func (db *DB) CreateUser(ctx context.Context, u User) error {
 	now := time.Now().UTC()
 	row := userRow{Username: u.Username, FullName: u.FullName, PasswordHash: u.PasswordHash, Email: u.Email, Disabled: u.Disabled, CreatedAt: now, UpdatedAt: now}
-	err := db.Gorm.WithContext(ctx).Create(&row).Error
+	err := db.orm.WithContext(ctx).Create(&row).Error
 	if IsUniqueViolation(err) {
 		return domain.Errorf(domain.ECONFLICT, "Nama pengguna %q sudah dipakai.", u.Username)
 	}
@@ -54,7 +54,7 @@ func (db *DB) CreateUser(ctx context.Context, u User) error {
 // GetUser returns the user, or ENOTFOUND.
 func (db *DB) GetUser(ctx context.Context, username string) (User, error) {
 	var row userRow
-	err := db.Gorm.WithContext(ctx).Where("username = ?", username).Take(&row).Error
+	err := db.orm.WithContext(ctx).Where("username = ?", username).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, domain.Errorf(domain.ENOTFOUND, "Pengguna %q tidak ditemukan.", username)
 	}
@@ -66,7 +66,7 @@ func (db *DB) GetUser(ctx context.Context, username string) (User, error) {
 
 // SetPassword replaces a user's password hash.
 func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
-	res := db.Gorm.WithContext(ctx).Model(&userRow{}).Where("username = ?", username).
+	res := db.orm.WithContext(ctx).Model(&userRow{}).Where("username = ?", username).
 		Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
 	if res.Error != nil {
 		return fmt.Errorf("set password: %w", res.Error)
@@ -80,7 +80,7 @@ func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
 // CountUsers tells whether the database is new (no users yet).
 func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.Gorm.WithContext(ctx).Model(&userRow{}).Count(&n).Error
+	err := db.orm.WithContext(ctx).Model(&userRow{}).Count(&n).Error
 	return n, err
 }
 
@@ -91,7 +91,7 @@ func (db *DB) UserEmails(ctx context.Context, usernames []string) ([]string, err
 		return nil, nil
 	}
 	var rows []userRow
-	err := db.Gorm.WithContext(ctx).Select("username", "email").
+	err := db.orm.WithContext(ctx).Select("username", "email").
 		Where("username IN ? AND email <> '' AND NOT disabled", usernames).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("user emails: %w", err)

@@ -1,4 +1,8 @@
-package main
+// Package app wires rencana's parts the way every command runs them: the
+// store, the Temporal client, the API and its handler, the worker and the
+// mail outbox. cmd/rencana and cmd/rencana-bench (the load generator, a
+// binary of its own) share it, so the benchmark measures what ships.
+package app
 
 import (
 	"context"
@@ -20,9 +24,9 @@ import (
 	"github.com/rencana-id/rencana/policies"
 )
 
-// openStore connects to the database; with migrate it also applies the
+// OpenStore connects to the database; with migrate it also applies the
 // migrations and loads the reference data (both idempotent).
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
+func OpenStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -44,8 +48,8 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate
 	return db, nil
 }
 
-// dialTemporal connects a client to the Temporal frontend at addr.
-func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger) (client.Client, error) {
+// DialTemporal connects a client to the Temporal frontend at addr.
+func DialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger) (client.Client, error) {
 	c, err := client.DialContext(ctx, client.Options{
 		HostPort:  addr,
 		Namespace: namespace,
@@ -63,8 +67,8 @@ func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger)
 	return c, nil
 }
 
-// newAPI wires the HTTP server.
-func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enforcer, tc client.Client, log *slog.Logger) *api.Server {
+// NewAPI wires the HTTP server.
+func NewAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enforcer, tc client.Client, log *slog.Logger) *api.Server {
 	return api.New(api.Deps{
 		DB:       db,
 		Authz:    authz,
@@ -77,10 +81,10 @@ func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enfo
 	})
 }
 
-// newHandler puts the JSON API and the web pages behind one address: the
+// NewHandler puts the JSON API and the web pages behind one address: the
 // API owns /api/, /healthz and /readyz, the pages everything else. The pages
 // call the API in-process, so they can do only what it allows.
-func newHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Handler, error) {
+func NewHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Handler, error) {
 	pages, err := web.New(web.Deps{API: srv, SecureCookies: cfg.SecureCookies, Logger: log})
 	if err != nil {
 		return nil, err
@@ -93,9 +97,9 @@ func newHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Hand
 	return mux, nil
 }
 
-// serveUntilDone serves h on addr until ctx ends, then drains in-flight
+// ServeUntilDone serves h on addr until ctx ends, then drains in-flight
 // requests for up to 15 seconds.
-func serveUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
+func ServeUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
 	srv := &http.Server{
 		Addr: addr, Handler: h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"github.com/rencana-id/rencana/internal/store"
 )
 
-// startMail starts the mail outbox, which sends stored notifications on
+// StartMail starts the mail outbox, which sends stored notifications on
 // besides the in-app inbox: by SMTP when RENCANA_SMTP_URL is set, to the
 // log in dev, not at all otherwise (config has already validated the URL
 // and sender). It runs until ctx ends.
-func startMail(ctx context.Context, cfg config.Config, db *store.DB, holders mail.Holders, log *slog.Logger) error {
+func StartMail(ctx context.Context, cfg config.Config, db *store.DB, holders mail.Holders, log *slog.Logger) error {
 	var sender mail.Sender
 	switch {
 	case cfg.SMTPURL != "":

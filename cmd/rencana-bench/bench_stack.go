@@ -19,6 +19,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"github.com/rencana-id/rencana/internal/config"
 	"github.com/rencana-id/rencana/internal/demo"
 	"github.com/rencana-id/rencana/internal/devserver"
@@ -93,7 +94,7 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 			dbFile = ""
 		}
 		// Its metrics tell how many workflow tasks met a waiting poller.
-		metricsPort, err := unusedPort()
+		metricsPort, err := devserver.FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +125,7 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 		}
 		fmt.Fprintf(progress, "bench: Temporal dev server up at %s in %s\n", temporalAddr, time.Since(start).Round(time.Millisecond))
 	}
-	db, err := openStore(ctx, cfg, log, true)
+	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
 		return nil, err
 	}
@@ -138,16 +139,16 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 		return nil, err
 	}
 	s.stop = append(s.stop, authz.Close)
-	tc, err := dialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
+	tc, err := app.DialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
 	if err != nil {
 		return nil, err
 	}
 	s.stop = append(s.stop, tc.Close)
 	s.Temporal = tc
-	if err := startMail(ctx, cfg, db, authz, log); err != nil {
+	if err := app.StartMail(ctx, cfg, db, authz, log); err != nil {
 		return nil, err
 	}
-	w := newWorker(tc, db)
+	w := app.NewWorker(tc, db)
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -168,7 +169,7 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 		}
 		secret = []byte(hex.EncodeToString(raw[:]))
 	}
-	h, err := newHandler(newAPI(cfg, secret, db, authz, tc, log), cfg, log)
+	h, err := app.NewHandler(app.NewAPI(cfg, secret, db, authz, tc, log), cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +207,7 @@ func existingStack(ctx context.Context, cfg config.Config, progress io.Writer) (
 		return s, nil
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc, err := dialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
+	tc, err := app.DialTemporal(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, log)
 	if err != nil {
 		return nil, err
 	}
@@ -307,17 +308,6 @@ func sampleCPU() cpuSample {
 		}
 	}
 	return c
-}
-
-// unusedPort is a loopback TCP port nothing listens on at the moment of
-// asking.
-func unusedPort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // taskPolls counts the workflow tasks the Temporal dev server's matching

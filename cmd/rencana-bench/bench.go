@@ -28,7 +28,7 @@ import (
 	"github.com/rencana-id/rencana/workflows"
 )
 
-// `rencana bench` answers "does it keep up on modest hardware" (issue 9):
+// `rencana-bench` answers "does it keep up on modest hardware" (issue 9):
 // it creates P proposals spread over the kecamatan of one or more provinces
 // and drives every one of them through every stage to final with C
 // concurrent clients, through the HTTP API only, as the people of
@@ -44,10 +44,10 @@ import (
 // the same concurrency (bench_bare.go): the ratio of the two medians is
 // what rencana adds on top of Temporal's own floor.
 
-const benchUsage = `rencana bench: load benchmark through the HTTP API.
+const benchUsage = `rencana-bench: load benchmark through the HTTP API.
 
 Usage:
-  rencana bench [--proposals P] [--concurrency C] [--provinces 74,73] [--json]
+  rencana-bench [--proposals P] [--concurrency C] [--provinces 74,73] [--json]
                 [--addr HOST:PORT] [--bare-updates N] [--samples N]
                 [--data-dir D] [--cpuprofile FILE] [--temporal-arg ARG ...] [--temporal-memory]
 
@@ -61,7 +61,7 @@ measurement (skipped when unset). RENCANA_ADDR is ignored.
 Flags:
 `
 
-// benchOptions are the flags of `rencana bench`.
+// benchOptions are the flags of `rencana-bench`.
 type benchOptions struct {
 	Proposals   int
 	Concurrency int

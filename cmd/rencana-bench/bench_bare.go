@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rencana-id/rencana/internal/app"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -114,7 +115,7 @@ type bareRun struct {
 // Update.
 func startBare(ctx context.Context, tc client.Client, run string, n, c int, k bareKind) (*bareRun, error) {
 	queue, wfName := fmt.Sprintf("rencana-bench-bare-%d-%s", k, run), k.workflowName()
-	w := worker.New(tc, queue, workerOptions())
+	w := worker.New(tc, queue, app.WorkerOptions())
 	w.RegisterWorkflowWithOptions(bareWorkflow(k), workflow.RegisterOptions{Name: wfName})
 	w.RegisterActivityWithOptions(bareActivity, activity.RegisterOptions{Name: bareActivityName})
 	if err := w.Start(); err != nil {

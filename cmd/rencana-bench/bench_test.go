@@ -8,21 +8,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rencana-id/rencana/internal/devserver/devservertest"
 	"github.com/stretchr/testify/require"
 )
 
-// TestBenchSmall runs `rencana bench` on the embedded stack at a small
+// TestBenchSmall runs `rencana-bench` on the embedded stack at a small
 // size: it must drive every proposal to final through the API, print the
 // table, and end its output with the JSON object issue 9 specifies.
 func TestBenchSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the embedded stack")
 	}
+	devservertest.RequireCLI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	env := map[string]string{"RENCANA_LOG_LEVEL": "warn"}
 	var stdout, stderr bytes.Buffer
-	err := run(ctx, []string{"bench", "--proposals", "40", "--concurrency", "4", "--bare-updates", "400", "--samples", "10", "--json"},
+	err := runBench(ctx, []string{"--proposals", "40", "--concurrency", "4", "--bare-updates", "400", "--samples", "10", "--json"},
 		func(k string) string { return env[k] }, &stdout, &stderr)
 	require.NoError(t, err, "stderr:\n%s\nstdout:\n%s", stderr.String(), stdout.String())
 
@@ -69,11 +71,11 @@ func TestBenchFlags(t *testing.T) {
 		{"stray"},
 	} {
 		var out bytes.Buffer
-		err := run(context.Background(), append([]string{"bench"}, args...), func(string) string { return "" }, &out, &out)
+		err := runBench(context.Background(), args, func(string) string { return "" }, &out, &out)
 		require.Error(t, err, "%v", args)
 	}
 	// --addr needs the server's admin password.
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"bench", "--addr", "127.0.0.1:1"}, func(string) string { return "" }, &out, &out)
+	err := runBench(context.Background(), []string{"--addr", "127.0.0.1:1"}, func(string) string { return "" }, &out, &out)
 	require.ErrorContains(t, err, "RENCANA_ADMIN_PASSWORD")
 }
