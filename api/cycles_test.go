@@ -251,7 +251,7 @@ func TestCycleCreate(t *testing.T) {
 }
 
 // TestCycleAccess is the table of who may do what on a cycle: every
-// endpoint for every role of DESIGN.md, Kota Kendari's staff and another
+// endpoint for every role of docs/ARCHITECTURE.md, Kota Kendari's staff and another
 // province's Kepala Dinas (404: the cycle is not theirs to see). Requests a
 // caller is allowed to make carry invalid input or come too early, so they
 // are answered without changing anything (422/428/409) and the table shows

@@ -57,7 +57,7 @@ func (e *env) awaitDue(proposalID string, cal domain.Calendar) {
 }
 
 // TestEndToEndDraftToFinal is the definition of done: an
-// administrator creates one account per role of DESIGN.md through the API,
+// administrator creates one account per role of docs/ARCHITECTURE.md through the API,
 // each logs in, and a kecamatan proposal goes from draft to final through
 // the HTTP API, returned once on the way, with every person's task inbox
 // checked after every step, on both databases. The Kepala Dinas provinsi

@@ -29,13 +29,13 @@ import (
 	"github.com/rencana-id/rencana/workflows"
 )
 
-// designHeader is the consolidated list's CSV header copied from DESIGN.md
+// designHeader is the consolidated list's CSV header copied from docs/ARCHITECTURE.md
 // ("The consolidated list"), on purpose not taken from the code.
 const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecamatan,kecamatan,proposal_id,judul,kategori,kode_sub_kegiatan,sub_kegiatan,indikator,target,satuan,pagu_usulan,pagu_konsolidasi,sumber_dana,prioritas,tahapan,keputusan_rakorda"
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// listStages are the stages of DESIGN.md's consolidated list: every
+// listStages are the stages of docs/ARCHITECTURE.md's consolidated list: every
 // proposal that reached consolidation or later.
 var listStages = []string{"consolidation", "ministry", "sipd_mapping", "final", "declined"}
 
@@ -123,7 +123,7 @@ func mustInt(t *testing.T, s string) int64 {
 // and for a fiscal year across provinces; the XLSX is read back with
 // excelize and its grand total, province totals and row count must equal
 // SUM(amount_idr) and SUM(consolidated_amount_idr) over the list's stages
-// in the database, to the rupiah; the CSV starts with DESIGN.md's header
+// in the database, to the rupiah; the CSV starts with docs/ARCHITECTURE.md's header
 // and its columns sum to the same.
 func TestConsolidatedExportTotals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -209,7 +209,7 @@ func TestConsolidatedExportTotals(t *testing.T) {
 		require.Equal(t, cycle.Amount, mustInt(t, grand[3]))
 		require.Equal(t, cycle.Consolidated, mustInt(t, grand[4]))
 
-		// CSV (the default format) of the fiscal year: DESIGN.md's header,
+		// CSV (the default format) of the fiscal year: docs/ARCHITECTURE.md's header,
 		// one line per proposal, the same sums.
 		raw := e.download(liaison, fmt.Sprintf("/api/v1/exports/consolidated?fiscal_year=%d", fy), "text/csv",
 			fmt.Sprintf("konsolidasi_semua_provinsi_%d.csv", fy))

@@ -54,7 +54,7 @@ const (
 	testPassword = "rahasia-andoolo"
 )
 
-// person is a test account and its one grant: one per role of DESIGN.md's
+// person is a test account and its one grant: one per role of docs/ARCHITECTURE.md's
 // table around Kecamatan Andoolo (74.05.03), Kabupaten Konawe Selatan
 // (74.05), Sulawesi Tenggara (74), plus people of Kota Kendari (74.71) who
 // must not see Konawe Selatan's proposals.
@@ -78,7 +78,7 @@ var (
 	kendariKec  = person{"kec.kendari", domain.RolePerencanaKecamatan, "74.71.01"}
 )
 
-// rolePeople are the people of DESIGN.md's role table, in its order.
+// rolePeople are the people of docs/ARCHITECTURE.md's role table, in its order.
 var rolePeople = []person{kecPlanner, camat, kabPlanner, reviewer, kadisKab, provPlanner, kadisProv, liaison, admin}
 
 var everyone = append(append([]person{}, rolePeople...), kendariPlan, kendariKec)

@@ -19,7 +19,7 @@ import (
 	"github.com/rencana-id/rencana/workflows"
 )
 
-// proposalView is a proposal as DESIGN.md's API shows it: the projection
+// proposalView is a proposal as the API contract (api/openapi.yaml) shows it: the projection
 // plus what the caller may do with it now.
 type proposalView struct {
 	domain.Proposal

@@ -1,4 +1,4 @@
-// Package api is rencana's HTTP server (Echo): the v1 JSON API of DESIGN.md,
+// Package api is rencana's HTTP server (Echo): the v1 JSON API of api/openapi.yaml,
 // its middleware (request id, access log, security headers, authentication)
 // and the one error handler that turns domain errors into problem+json.
 //

@@ -38,7 +38,7 @@ import (
 )
 
 // DefaultPollInterval is how often an Authorizer checks whether another
-// process changed grants or policy: the "within a few seconds" of DESIGN.md.
+// process changed grants or policy: the "within a few seconds" of docs/ARCHITECTURE.md.
 const DefaultPollInterval = 2 * time.Second
 
 // Request asks whether Username may do Action on Object for Region at At (zero

@@ -76,7 +76,7 @@ func TestHappyPathToFinal(t *testing.T) {
 	require.Len(t, h.store.notices(NoticeStageChanged), 6, "the creator hears of every stage change made by others")
 }
 
-// TestStageTable runs every row of DESIGN.md's stage table from its stage.
+// TestStageTable runs every row of the stage table (domain.Transitions) from its stage.
 func TestStageTable(t *testing.T) {
 	rows := []struct {
 		name   string

@@ -7,7 +7,7 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-// The rules of DESIGN.md's stage table as pure functions of the state, the
+// The rules of the stage table (domain.Transitions) as pure functions of the state, the
 // request and the workflow clock. Validators call them; they never change
 // anything, so a refused Update leaves no trace in history.
 

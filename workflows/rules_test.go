@@ -8,7 +8,7 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-// designStageTable is DESIGN.md's stage table written out by hand, so that a
+// designStageTable is the stage table (domain.Transitions) written out by hand, so that a
 // change to StageActions (widening or narrowing a stage) fails here instead
 // of being mirrored by tests that derive their expectations from it.
 var designStageTable = map[domain.Stage][]domain.Action{

@@ -6,7 +6,7 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-// The API's JSON shapes as the pages read them (DESIGN.md, HTTP API v1).
+// The API's JSON shapes as the pages read them (api/openapi.yaml).
 
 type grantView struct {
 	Role       domain.Role `json:"role"`

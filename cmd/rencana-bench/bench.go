@@ -32,7 +32,7 @@ import (
 // it creates P proposals spread over the kecamatan of one or more provinces
 // and drives every one of them through every stage to final with C
 // concurrent clients, through the HTTP API only, as the people of
-// DESIGN.md would: a perencana kecamatan creates, the camat submits, the
+// docs/ARCHITECTURE.md would: a perencana kecamatan creates, the camat submits, the
 // kab/kota reviewer approves, the kepala dinas provinsi accepts at Rakorda,
 // the provincial planner consolidates, the kepala dinas locks the cycle, the
 // ministry liaison funds and the kab/kota planner maps the SIPD code. Each

@@ -32,7 +32,7 @@ type User struct {
 	Scope    string
 }
 
-// Users are the demo accounts, one per role of DESIGN.md, around Kecamatan
+// Users are the demo accounts, one per role of docs/ARCHITECTURE.md, around Kecamatan
 // Andoolo (74.05.03) in Kabupaten Konawe Selatan (74.05).
 var Users = []User{
 	{"kec.andoolo", "Perencana Kecamatan Andoolo", domain.RolePerencanaKecamatan, "74.05.03"},

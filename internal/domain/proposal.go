@@ -3,7 +3,7 @@ package domain
 // Stage is where a proposal stands in the planning cycle.
 type Stage string
 
-// The stages of DESIGN.md, in the order a proposal normally passes them.
+// The stages of docs/ARCHITECTURE.md, in the order a proposal normally passes them.
 const (
 	StageDraft         Stage = "draft"
 	StageKabKotaReview Stage = "kabkota_review"
@@ -70,7 +70,7 @@ func (s Stage) Label() string {
 // Update of the same name.
 type Action string
 
-// The actions of DESIGN.md's stage table. Lock is a cycle action and moves
+// The actions of the stage table (domain.Transitions). Lock is a cycle action and moves
 // consolidated proposals to the ministry stage.
 const (
 	ActionSubmit      Action = "submit"

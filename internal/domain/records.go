@@ -18,7 +18,7 @@ type Indicator struct {
 	Unit   string  `json:"unit"`
 }
 
-// Proposal is the representation of a proposal that DESIGN.md's API answers
+// Proposal is the representation of a proposal that the API contract (api/openapi.yaml) answers
 // with (everything but the caller-dependent allowed_actions). The workflow
 // owns it; the proposals table is its projection, so lists and exports never
 // need to ask Temporal.

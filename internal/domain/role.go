@@ -5,7 +5,7 @@ import "time"
 // Role is an office a user holds within a region scope.
 type Role string
 
-// The roles of DESIGN.md.
+// The roles of docs/ARCHITECTURE.md.
 const (
 	RolePerencanaKecamatan   Role = "perencana_kecamatan"
 	RoleCamat                Role = "camat"

@@ -13,7 +13,7 @@ import (
 	"github.com/rencana-id/rencana/internal/store"
 )
 
-// Header is the consolidated list's header, exactly as DESIGN.md spells it;
+// Header is the consolidated list's header, exactly as docs/ARCHITECTURE.md spells it;
 // the CSV starts with it and every province sheet of the XLSX repeats it.
 var Header = []string{
 	"no", "kode_provinsi", "provinsi", "kode_kabkota", "kabkota", "kode_kecamatan", "kecamatan",
@@ -47,7 +47,7 @@ const (
 )
 
 // IndicatorSeparator joins the indicators of one proposal inside the
-// indikator, target and satuan cells. DESIGN.md asks for one row per
+// indikator, target and satuan cells. docs/ARCHITECTURE.md asks for one row per
 // proposal, and a proposal may carry several indicators; the three cells
 // list them in the same order, so the n-th target belongs to the n-th
 // indicator.

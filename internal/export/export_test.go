@@ -17,7 +17,7 @@ import (
 	"github.com/rencana-id/rencana/internal/store/storetest"
 )
 
-// designHeader is DESIGN.md's header, copied here by hand: the test fails if
+// designHeader is docs/ARCHITECTURE.md's header, copied here by hand: the test fails if
 // the code's Header drifts from the brief.
 const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecamatan,kecamatan,proposal_id,judul,kategori,kode_sub_kegiatan,sub_kegiatan,indikator,target,satuan,pagu_usulan,pagu_konsolidasi,sumber_dana,prioritas,tahapan,keputusan_rakorda"
 

@@ -1,5 +1,5 @@
 // Package export writes what leaves rencana as files: the consolidated list
-// of DESIGN.md (CSV and XLSX, one cycle or a whole fiscal year across
+// of docs/ARCHITECTURE.md (CSV and XLSX, one cycle or a whole fiscal year across
 // provinces), the audit trail of a cycle (CSV), and reads back the
 // ministry's answer uploaded as the exported sheet with a decision column.
 // Everything is streamed from the database, so memory stays flat however
