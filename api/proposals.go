@@ -79,15 +79,21 @@ func (r patchRequest) patch() workflows.DraftPatch {
 // with one it is derived from (user, key), so a retried POST lands on the
 // same workflow (Temporal deduplicates the create) or finds the proposal
 // already saved, and nothing needs to be stored to remember the key.
-func proposalID(username, key string) string {
-	var b [10]byte
+func proposalID(username, key string) string { return "usl-" + keyedID("proposal", username, key, 10) }
+
+// keyedID is the idempotent-create naming every POST shares: with an
+// Idempotency-Key, n bytes of a hash of (what, user, key), so a retry of
+// the same request names the same record or Update; without one, n random
+// bytes. Lower-case base32.
+func keyedID(what, username, key string, n int) string {
+	b := make([]byte, n)
 	if key == "" {
-		_, _ = rand.Read(b[:])
+		_, _ = rand.Read(b)
 	} else {
-		sum := sha256.Sum256([]byte("rencana/proposal\x00" + username + "\x00" + key))
-		copy(b[:], sum[:])
+		sum := sha256.Sum256([]byte("rencana/" + what + "\x00" + username + "\x00" + key))
+		copy(b, sum[:])
 	}
-	return "usl-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
 func idempotencyKey(c echo.Context) (string, error) {
