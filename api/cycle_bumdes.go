@@ -66,10 +66,7 @@ func (s *Server) createBUMDes(c echo.Context) error {
 		return err
 	}
 	var req bumdesRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	key, err := idempotencyKey(c)
+	key, err := bindCreate(c, &req)
 	if err != nil {
 		return err
 	}

@@ -99,10 +99,7 @@ func cycleRequestID(username, key string) string {
 // one cycle per province and year, against concurrent creations.
 func (s *Server) createCycle(c echo.Context) error {
 	var req cycleCreateRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	key, err := idempotencyKey(c)
+	key, err := bindCreate(c, &req)
 	if err != nil {
 		return err
 	}

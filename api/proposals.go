@@ -96,6 +96,15 @@ func keyedID(what, username, key string, n int) string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
+// bindCreate is the first step of every idempotent create: bind the body
+// into req, then read the Idempotency-Key (keyedID turns it into the id).
+func bindCreate(c echo.Context, req any) (key string, err error) {
+	if err := bind(c, req); err != nil {
+		return "", err
+	}
+	return idempotencyKey(c)
+}
+
 func idempotencyKey(c echo.Context) (string, error) {
 	key := c.Request().Header.Get("Idempotency-Key")
 	if key == "" {
@@ -117,10 +126,7 @@ func idempotencyKey(c echo.Context) (string, error) {
 // its draft saved in one Update-with-Start.
 func (s *Server) createProposal(c echo.Context) error {
 	var req createRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
-	key, err := idempotencyKey(c)
+	key, err := bindCreate(c, &req)
 	if err != nil {
 		return err
 	}
