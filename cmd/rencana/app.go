@@ -8,64 +8,52 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/rencana-id/rencana/api"
 	"github.com/rencana-id/rencana/api/web"
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/config"
-	"github.com/rencana-id/rencana/internal/refdata"
 	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/internal/telemetry"
 	"github.com/rencana-id/rencana/policies"
 )
 
-// openStore connects to the database; with migrate it also applies the
-// migrations and loads the reference data (both idempotent).
+// openStore waits for the database and connects to it; with migrate it
+// also applies the migrations and loads the reference data under the
+// start-up lock (all idempotent).
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := connectStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	if !migrate {
 		return db, nil
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if err := bootstrapStore(ctx, db, log, nil); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	start := time.Now()
-	res, err := refdata.LoadBuiltin(ctx, db)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("load reference data: %w", err)
-	}
-	log.Info("reference data ready", "result", fmt.Sprintf("%+v", res), "duration", time.Since(start).Round(time.Millisecond).String())
 	return db, nil
 }
 
-// dialTemporal connects a client to the Temporal frontend at addr.
+// dialTemporal connects a client to the Temporal frontend at addr, waiting
+// for it to come up: the embedded stacks' way (dev, bench), without TLS
+// or telemetry. serve and worker use connectTemporal with their settings.
 func dialTemporal(ctx context.Context, addr, namespace string, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  addr,
-		Namespace: namespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
-		// No gzip on the gRPC calls (the SDK's default): rencana's payloads
-		// are a few kilobytes of JSON and Temporal's frontend sits on the
-		// same network, so compressing every poll and answer only burns
-		// CPU on both ends (8% of the rencana process's CPU in a profile
-		// of rencana bench).
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (TEMPORAL_ADDRESS): %w", addr, err)
-	}
-	return c, nil
+	return connectTemporal(ctx, temporalDial{Address: addr, Namespace: namespace, Timeout: time.Minute}, log)
 }
 
-// newAPI wires the HTTP server.
+// newAPI wires the HTTP server without telemetry (the embedded stacks).
 func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enforcer, tc client.Client, log *slog.Logger) *api.Server {
-	return api.New(api.Deps{
+	return newAPIServer(cfg, secret, db, authz, tc, log, nil)
+}
+
+// newAPIServer wires the HTTP server; with tel its requests are counted in
+// tel's registry and, when traces are on, traced.
+func newAPIServer(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enforcer, tc client.Client, log *slog.Logger, tel *telemetry.Telemetry) *api.Server {
+	d := api.Deps{
 		DB:       db,
 		Authz:    authz,
 		Temporal: tc,
@@ -74,7 +62,43 @@ func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enfo
 
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
-	})
+	}
+	if tel != nil {
+		d.Metrics = tel.Registry
+		if tel.Tracing() {
+			d.Tracer = tel.Tracer("github.com/rencana-id/rencana/api")
+		}
+	}
+	return api.New(d)
+}
+
+// temporalDialFor is how serve and worker reach Temporal: the configured
+// address, namespace and TLS, the SDK's metrics into tel's registry and its
+// tracing interceptor when traces are on.
+func temporalDialFor(cfg config.Config, tel *telemetry.Telemetry) temporalDial {
+	d := temporalDial{
+		Address: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, TLS: cfg.TemporalTLS,
+		Timeout: cfg.StartupTimeout, Metrics: tel.TemporalMetrics(),
+	}
+	// The interceptor only fails on invalid options, which are fixed here.
+	d.Interceptors, _ = tel.TemporalInterceptors()
+	return d
+}
+
+// registerStoreMetrics exports the database pool's statistics (open, idle
+// and in-use connections, waits for a free one) through Prometheus's
+// sql.DBStats collector: go_sql_*{db_name="rencana"}.
+func registerStoreMetrics(tel *telemetry.Telemetry, db *store.DB) {
+	tel.Registry.MustRegister(collectors.NewDBStatsCollector(db.SQL(), "rencana"))
+}
+
+// shutdownTelemetry flushes spans still buffered at exit.
+func shutdownTelemetry(tel *telemetry.Telemetry, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tel.Shutdown(ctx); err != nil {
+		log.Warn("telemetry shutdown", "err", err)
+	}
 }
 
 // newHandler puts the JSON API and the web pages behind one address: the
@@ -93,11 +117,44 @@ func newHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Hand
 	return mux, nil
 }
 
+// listener is one HTTP server of a process: where, what, and the setting
+// that names the address (for the error when the port is taken).
+type listener struct {
+	addr    string
+	handler http.Handler
+	setting string
+}
+
 // serveUntilDone serves h on addr until ctx ends, then drains in-flight
 // requests for up to 15 seconds.
 func serveUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
+	return serveAll(ctx, log, listener{addr, h, "RENCANA_ADDR"})
+}
+
+// serveAll runs every listener until ctx ends or one of them fails, then
+// shuts all of them down, each draining in-flight requests for up to 15
+// seconds.
+func serveAll(ctx context.Context, log *slog.Logger, ls ...listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() {
+			err := serveOne(ctx, l, log)
+			cancel() // one down: stop the others too
+			errc <- err
+		}()
+	}
+	var errs []error
+	for range ls {
+		errs = append(errs, <-errc)
+	}
+	return errors.Join(errs...)
+}
+
+func serveOne(ctx context.Context, l listener, log *slog.Logger) error {
 	srv := &http.Server{
-		Addr: addr, Handler: h,
+		Addr: l.addr, Handler: l.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      5 * time.Minute, // exports stream for a while
@@ -114,12 +171,12 @@ func serveUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.
 	select {
 	case err := <-errc:
 		if err != nil {
-			return fmt.Errorf("listen on %s (RENCANA_ADDR): %w", addr, err)
+			return fmt.Errorf("listen on %s (%s): %w", l.addr, l.setting, err)
 		}
 		return nil
 	case <-ctx.Done():
 	}
-	log.Info("shutting down HTTP server")
+	log.Info("shutting down HTTP server", "addr", l.addr)
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -46,7 +46,8 @@ func startWorkerProcess(t *testing.T, databaseURL, temporalAddr, namespace strin
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerChildEnv+"=1", "DATABASE_URL="+databaseURL,
-		"TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE="+namespace, "RENCANA_LOG_LEVEL=warn")
+		"TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE="+namespace, "RENCANA_LOG_LEVEL=warn",
+		"RENCANA_METRICS_ADDR=127.0.0.1:0") // any free port: tests run side by side
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	require.NoError(t, cmd.Start())
 	p := &workerProcess{cmd: cmd}
