@@ -8,6 +8,7 @@ import (
 	neturl "net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,6 +28,9 @@ import (
 const workerChildEnv = "RENCANA_TEST_WORKER_CHILD"
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(childArgsEnv); args != "" {
+		os.Exit(runChild(strings.Fields(args)))
+	}
 	if os.Getenv(workerChildEnv) == "1" {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
