@@ -201,6 +201,31 @@ func (d *driver) setup(ctx context.Context, adminPassword string) error {
 			return err
 		}
 	}
+	// A grant made through one API reaches the others' policy caches at
+	// their next poll (policies.DefaultPollInterval): wait until every API
+	// knows every user's role before acting on it.
+	for _, base := range d.bases {
+		for _, u := range drvUsers {
+			for attempt := 1; ; attempt++ {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/me", nil)
+				if err != nil {
+					return err
+				}
+				req.Header.Set("Authorization", "Bearer "+d.tokens[u.role])
+				resp, err := d.hc.Do(req)
+				if err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK && strings.Contains(string(b), `"`+string(u.role)+`"`) {
+						break
+					}
+				}
+				if err := d.pause(ctx, "grant of "+string(u.role)+" at "+base, attempt); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	now := time.Now().UTC()
 	d.fy = now.Year() + 1
 	d.cycleID = domain.CycleID(drvProvince, d.fy)
