@@ -7,7 +7,7 @@ STATICCHECK_VERSION   := v0.8.2
 BIN                   := $(CURDIR)/bin
 TEMPORAL_VERSIONED    := $(BIN)/temporal-$(TEMPORAL_CLI_VERSION)
 # The Temporal server and its SQL schema tool for the production topology
-# test (cmd/rencana topology_test.go) and the README's Docker-less steps.
+# test (cmd/rencana/topology_prod_test.go) and the README's Docker-less steps.
 # 1.29.1: the newest server whose go.mod this Go (1.26.8) builds.
 TEMPORAL_SERVER_VERSION := v1.29.1
 TEMPORAL_SERVER       := $(BIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
@@ -74,16 +74,15 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium || \
 	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium )
 
-test: build $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
+test: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
 
 # The production topology (Temporal server 1.29.1 on a private PostgreSQL,
 # two APIs, two workers, a worker and an API killed and PostgreSQL
-# restarted mid-lifecycle). Not part of `test`: building the server from
-# source takes long on a fresh 2-core machine.
-test-topology: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Production topology test (builds the Temporal server once)
-	$(GO) test -tags topology -count=1 -timeout 15m -run TestProductionTopology -v ./cmd/rencana/
+# restarted mid-lifecycle) alone; `make test` runs it too.
+test-topology: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Production topology test alone (builds the Temporal server once)
+	$(GO) test -count=1 -timeout 15m -run TestProductionTopology -v ./cmd/rencana/
 
 lint: ## go vet, gofmt check, staticcheck
 	$(GO) vet ./...
