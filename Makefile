@@ -6,14 +6,22 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 STATICCHECK_VERSION   := v0.8.2
 BIN                   := $(CURDIR)/bin
 TEMPORAL_VERSIONED    := $(BIN)/temporal-$(TEMPORAL_CLI_VERSION)
+# The Temporal server and its SQL schema tool for the production topology
+# test (cmd/rencana/topology_prod_test.go) and the README's Docker-less steps.
+# 1.29.1: the newest server whose go.mod this Go (1.26.8) builds.
+TEMPORAL_SERVER_VERSION := v1.29.1
+TEMPORAL_SERVER       := $(BIN)/temporal-server-$(TEMPORAL_SERVER_VERSION)
+TEMPORAL_SQL_TOOL     := $(BIN)/temporal-sql-tool-$(TEMPORAL_SERVER_VERSION)
 # Two cores: two test binaries at a time, each running its tests in order
 # unless they opt into t.Parallel.
 TEST_FLAGS            ?= -p 2 -count=1 -timeout 30m
 
 export RENCANA_TEMPORAL_CLI := $(BIN)/temporal
 export RENCANA_CHROMIUM     := $(CHROMIUM)
+export RENCANA_TEMPORAL_SERVER   := $(TEMPORAL_SERVER)
+export RENCANA_TEMPORAL_SQL_TOOL := $(TEMPORAL_SQL_TOOL)
 
-.PHONY: help run build test lint bench clean FORCE
+.PHONY: help run build temporal-server test test-topology lint bench clean FORCE
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +50,24 @@ $(TEMPORAL_VERSIONED):
 $(BIN)/temporal: $(TEMPORAL_VERSIONED)
 	ln -sf temporal-$(TEMPORAL_CLI_VERSION) $@
 
+# The Temporal server and temporal-sql-tool, built once per version like the
+# CLI (the server is a big build: niced, so a shared machine stays usable).
+$(TEMPORAL_SERVER):
+	@echo "building the Temporal server $(TEMPORAL_SERVER_VERSION) (once; takes several minutes)"
+	@mkdir -p $(BIN)/.temporal-server-build
+	GOBIN=$(BIN)/.temporal-server-build nice -n 10 $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.temporal-server-build/server $@
+	rmdir $(BIN)/.temporal-server-build
+
+$(TEMPORAL_SQL_TOOL):
+	@echo "building temporal-sql-tool $(TEMPORAL_SERVER_VERSION) (once)"
+	@mkdir -p $(BIN)/.temporal-sql-tool-build
+	GOBIN=$(BIN)/.temporal-sql-tool-build nice -n 10 $(GO) install go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.temporal-sql-tool-build/sql $@
+	rmdir $(BIN)/.temporal-sql-tool-build
+
+temporal-server: $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Build the Temporal server and temporal-sql-tool (once per version) for production without Docker
+
 # The browser tests drive Debian's chromium (chromedp); installed once when
 # missing, with sudo when not root.
 CHROMIUM              ?= /usr/bin/chromium
@@ -52,9 +78,15 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium || \
 	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium )
 
-test: build $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
+test: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
+
+# The production topology (Temporal server 1.29.1 on a private PostgreSQL,
+# two APIs, two workers, a worker and an API killed and PostgreSQL
+# restarted mid-lifecycle) alone; `make test` runs it too.
+test-topology: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Production topology test alone (builds the Temporal server once)
+	$(GO) test -count=1 -timeout 15m -run TestProductionTopology -v ./cmd/rencana/
 
 lint: ## go vet, gofmt check, staticcheck
 	$(GO) vet ./...

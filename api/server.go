@@ -20,6 +20,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 
 	"github.com/rencana-id/rencana/internal/auth"
@@ -55,6 +57,12 @@ type Deps struct {
 	// X-Forwarded-For is believed when telling a client's address (login
 	// rate limits); empty means the peer address is the client's.
 	TrustedProxies []string
+	// Metrics, when set, receives the request counters and latency
+	// histograms (rencana_http_*); cmd/rencana serves it as /metrics.
+	Metrics prometheus.Registerer
+	// Tracer, when set, starts a server span per request (see startSpan);
+	// nil means no traces.
+	Tracer trace.Tracer
 }
 
 // Server is the HTTP API.
@@ -69,6 +77,8 @@ type Server struct {
 	limiter  *loginLimiter
 	authn    []echo.MiddlewareFunc
 	wfWait   time.Duration
+	metrics  *httpMetrics // nil without Deps.Metrics
+	tracer   trace.Tracer // nil without Deps.Tracer
 	// ownBodyLimit holds "METHOD /path" of the routes exempt from
 	// MaxBodyBytes because they enforce a limit of their own; filled while
 	// routes are registered, read-only afterwards.
@@ -86,7 +96,7 @@ const DefaultWorkflowTimeout = 30 * time.Second
 
 // New builds the server and registers every route.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, authz: d.Authz, temporal: d.Temporal, tokens: d.Tokens, log: d.Logger, now: d.Now, wfWait: d.WorkflowTimeout}
+	s := &Server{db: d.DB, authz: d.Authz, temporal: d.Temporal, tokens: d.Tokens, log: d.Logger, now: d.Now, wfWait: d.WorkflowTimeout, tracer: d.Tracer}
 	if s.wfWait <= 0 {
 		s.wfWait = DefaultWorkflowTimeout
 	}
@@ -97,6 +107,9 @@ func New(d Deps) *Server {
 		s.log = slog.Default()
 	}
 	s.limiter = newLoginLimiter(d.LoginLimit, s.now)
+	if d.Metrics != nil {
+		s.metrics = newHTTPMetrics(d.Metrics)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -213,23 +226,36 @@ func (s *Server) exemptBodyLimit(rt *echo.Route) {
 	s.ownBodyLimit[rt.Method+" "+rt.Path] = true
 }
 
-// accessLog writes one structured line per request.
+// accessLog writes one structured line per request, with its request id
+// (and trace id when traces are on, to find the request in the tracing
+// backend), and records it in the metrics.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		defer s.startSpan(c)()
+		if s.metrics != nil {
+			s.metrics.inFlight.Inc()
+			defer s.metrics.inFlight.Dec()
+		}
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
-		s.log.Info("http",
+		took := time.Since(start)
+		s.metrics.observe(c, took)
+		attrs := []any{
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 			"method", c.Request().Method,
 			"path", c.Path(),
 			"status", c.Response().Status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"duration_ms", float64(took.Microseconds()) / 1000,
 			"user", c.Get(ctxUsername),
 			"remote", c.RealIP(),
-		)
+		}
+		if sc := trace.SpanContextFromContext(c.Request().Context()); sc.IsSampled() {
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
+		}
+		s.log.Info("http", attrs...)
 		return nil
 	}
 }

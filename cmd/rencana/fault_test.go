@@ -8,6 +8,7 @@ import (
 	neturl "net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,6 +28,9 @@ import (
 const workerChildEnv = "RENCANA_TEST_WORKER_CHILD"
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(childArgsEnv); args != "" {
+		os.Exit(runChild(strings.Fields(args)))
+	}
 	if os.Getenv(workerChildEnv) == "1" {
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
@@ -46,7 +50,8 @@ func startWorkerProcess(t *testing.T, databaseURL, temporalAddr, namespace strin
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerChildEnv+"=1", "DATABASE_URL="+databaseURL,
-		"TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE="+namespace, "RENCANA_LOG_LEVEL=warn")
+		"TEMPORAL_ADDRESS="+temporalAddr, "TEMPORAL_NAMESPACE="+namespace, "RENCANA_LOG_LEVEL=warn",
+		"RENCANA_METRICS_ADDR=127.0.0.1:0") // any free port: tests run side by side
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	require.NoError(t, cmd.Start())
 	p := &workerProcess{cmd: cmd}

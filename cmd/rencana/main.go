@@ -19,9 +19,10 @@ const usage = `rencana: planning-cycle workflow engine for koperasi and UMKM pro
 
 Usage:
   rencana dev      [--addr A] [--data-dir D]   everything in one process on embedded defaults, with demo data
-  rencana serve    [--addr A]                  the HTTP API (production)
-  rencana worker                               the Temporal worker (production)
+  rencana serve    [--addr A] [--metrics-addr A]  the HTTP API (production; /metrics beside it unless --metrics-addr)
+  rencana worker   [--metrics-addr A]          the Temporal worker (production; /healthz, /readyz, /metrics on A)
   rencana migrate                              apply database migrations and load reference data
+  rencana probe URL                            exit 0 when URL answers 200 (container health checks)
   rencana user create --username U --full-name N [--password P] [--role ROLE@SCOPE ...]
   rencana import nomenclature FILE --valid-from-year N [--name NAME]
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runWorker(ctx, rest, getenv, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stderr)
+	case "probe":
+		return runProbe(ctx, rest, stdout)
 	case "user":
 		return runUser(ctx, rest, getenv, stdout, stderr)
 	case "import":

@@ -5,6 +5,8 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -83,6 +85,24 @@ type Config struct {
 	// TrustedProxies are the CIDR ranges of reverse proxies whose
 	// X-Forwarded-For is believed: RENCANA_TRUSTED_PROXIES, comma-separated.
 	TrustedProxies []string
+	// MetricsAddr is where /metrics (and, for the worker, /healthz and
+	// /readyz) are served on a listener of their own: --metrics-addr /
+	// RENCANA_METRICS_ADDR. The worker always has one (default
+	// 127.0.0.1:9091); for serve, empty (the default) serves /metrics on
+	// the API's address, and an address moves it to an internal listener.
+	MetricsAddr string
+	// StartupTimeout bounds how long serve and worker wait for the
+	// database and Temporal at start before giving up:
+	// RENCANA_STARTUP_TIMEOUT (default 5m; 0 waits for ever).
+	StartupTimeout time.Duration
+	// TemporalTLS is mutual TLS to the Temporal frontend, or nil for plain
+	// gRPC: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY (the client's
+	// certificate and key, PEM files), TEMPORAL_TLS_CA (the CA that signed
+	// the server's certificate; unset means the system roots) and
+	// TEMPORAL_TLS_SERVER_NAME (when it differs from TEMPORAL_ADDRESS's
+	// host). TEMPORAL_TLS=true turns on server-only TLS without a client
+	// certificate. The same variables as the Temporal CLI's.
+	TemporalTLS *tls.Config
 }
 
 // Getenv looks a variable up; tests pass a map-backed one.
@@ -97,6 +117,14 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 	fs.SetOutput(output)
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "RENCANA_ADDR", "127.0.0.1:8080"), "HTTP listen address (RENCANA_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", envOr(getenv, "RENCANA_DATA_DIR", "./.data"), "data directory for SQLite and dev files (RENCANA_DATA_DIR)")
+	if mode == ModeServe || mode == ModeWorker {
+		def := ""
+		if mode == ModeWorker {
+			def = "127.0.0.1:9091"
+		}
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr(getenv, "RENCANA_METRICS_ADDR", def),
+			"listen address of /metrics (and the worker's /healthz, /readyz) (RENCANA_METRICS_ADDR)")
+	}
 	for _, f := range extra {
 		f(fs)
 	}
@@ -136,6 +164,24 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 	}
 	if c.TemporalNamespace == "" {
 		bad("TEMPORAL_NAMESPACE", "must not be empty")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("RENCANA_METRICS_ADDR (--metrics-addr)", "%q is not host:port", c.MetricsAddr)
+		}
+	}
+	c.StartupTimeout = 5 * time.Minute
+	if v := strings.TrimSpace(getenv("RENCANA_STARTUP_TIMEOUT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad("RENCANA_STARTUP_TIMEOUT", "%q must be a duration such as 5m (0 waits for ever)", v)
+		}
+		c.StartupTimeout = d
+	}
+	if tc, err := temporalTLS(getenv); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.TemporalTLS = tc
 	}
 
 	switch secret := getenv("RENCANA_JWT_SECRET"); {
@@ -210,6 +256,50 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		}
 	}
 	return c, fs.Args(), errors.Join(errs...)
+}
+
+// temporalTLS builds the TLS configuration of the Temporal client from the
+// TEMPORAL_TLS_* variables, reading the files now so a wrong path stops
+// start-up with the variable's name rather than failing every dial.
+func temporalTLS(getenv Getenv) (*tls.Config, error) {
+	certFile := strings.TrimSpace(getenv("TEMPORAL_TLS_CERT"))
+	keyFile := strings.TrimSpace(getenv("TEMPORAL_TLS_KEY"))
+	caFile := strings.TrimSpace(getenv("TEMPORAL_TLS_CA"))
+	serverName := strings.TrimSpace(getenv("TEMPORAL_TLS_SERVER_NAME"))
+	on := false
+	switch v := strings.ToLower(strings.TrimSpace(getenv("TEMPORAL_TLS"))); v {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		on = true
+	default:
+		return nil, fmt.Errorf("TEMPORAL_TLS: %q must be true or false", v)
+	}
+	if !on && certFile == "" && keyFile == "" && caFile == "" && serverName == "" {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName}
+	if (certFile == "") != (keyFile == "") {
+		return nil, errors.New("TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: give both (mutual TLS) or neither")
+	}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("TEMPORAL_TLS_CA: %s holds no PEM certificate", caFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
 }
 
 func splitList(v string) []string {

@@ -54,7 +54,10 @@ func GeneratePassword() string {
 }
 
 // EnsureAdmin creates the `admin` user with a national admin grant if it
-// does not exist yet. It reports whether it created it.
+// does not exist yet. It reports whether it created it. It is idempotent
+// under concurrency too: when another process creates the account between
+// the look-up and the insert, the insert's conflict means "already there",
+// not an error (cmd/rencana also runs it under the start-up lock).
 func EnsureAdmin(ctx context.Context, db *store.DB, g Granter, password string) (bool, error) {
 	_, err := db.GetUser(ctx, "admin")
 	if err == nil {
@@ -63,8 +66,12 @@ func EnsureAdmin(ctx context.Context, db *store.DB, g Granter, password string) 
 	if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return false, err
 	}
-	if err := createUser(ctx, db, g, "admin", "Administrator", password,
-		domain.Grant{Role: domain.RoleAdmin, Scope: domain.NationalScope}); err != nil {
+	err = createUser(ctx, db, g, "admin", "Administrator", password,
+		domain.Grant{Role: domain.RoleAdmin, Scope: domain.NationalScope})
+	switch {
+	case domain.ErrorCode(err) == domain.ECONFLICT:
+		return false, nil
+	case err != nil:
 		return false, err
 	}
 	return true, nil

@@ -47,3 +47,14 @@ func (db *DB) ReleaseMail(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// MailBacklog counts the notifications waiting to be mailed: the outbox's
+// backlog, which the worker exports as a gauge. A backlog that only grows
+// means the mail server refuses or the outbox is not running.
+func (db *DB) MailBacklog(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.orm.WithContext(ctx).Model(&notificationRow{}).Where("mailed_at IS NULL").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("mail backlog: %w", err)
+	}
+	return n, nil
+}

@@ -122,6 +122,52 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// startupLockKey keys the PostgreSQL advisory lock that serializes the
+// start-up of several processes on one database: the bytes of "rencana1"
+// as an int64, so it cannot collide with goose's migration lock.
+const startupLockKey int64 = 0x72656e63616e6131
+
+// WithStartupLock runs fn while holding the start-up lock, so processes
+// started together on a new database bootstrap it one after the other: the
+// first applies the migrations, loads the reference data, seeds the policy
+// and creates the admin; the next finds all of it done. On PostgreSQL the
+// lock is a session advisory lock on a connection of its own (a process
+// that dies releases it with its session). On SQLite, fn simply runs: an
+// SQLite database belongs to a single process, so there is nothing to
+// serialize. waiting is called once, before blocking, when another process
+// holds the lock, so the caller can say what it waits for.
+func (db *DB) WithStartupLock(ctx context.Context, waiting func(), fn func(ctx context.Context) error) (err error) {
+	if db.Dialect != Postgres {
+		return fn(ctx)
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("start-up lock: %w", err)
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", startupLockKey).Scan(&got); err != nil {
+		return fmt.Errorf("start-up lock: %w", err)
+	}
+	if !got {
+		if waiting != nil {
+			waiting()
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", startupLockKey); err != nil {
+			return fmt.Errorf("start-up lock: %w", err)
+		}
+	}
+	defer func() {
+		// A fresh context: the lock must be released even when ctx ended.
+		uctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, uerr := conn.ExecContext(uctx, "SELECT pg_advisory_unlock($1)", startupLockKey); uerr != nil && err == nil {
+			err = fmt.Errorf("start-up lock: release: %w", uerr)
+		}
+	}()
+	return fn(ctx)
+}
+
 // SchemaVersion returns the version of the newest applied migration.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 	p, err := db.migrations()
@@ -129,6 +175,22 @@ func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	return p.GetDBVersion(ctx)
+}
+
+// SchemaPending reports whether migrations this binary knows are not yet
+// applied (a process that does not migrate, the worker, waits for them). It
+// takes no lock; on a database without any schema it fails (no version
+// table), which a waiting caller treats like pending.
+func (db *DB) SchemaPending(ctx context.Context) (bool, error) {
+	p, err := db.migrations()
+	if err != nil {
+		return false, err
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return true, fmt.Errorf("schema version: %w", err)
+	}
+	return current < target, nil
 }
 
 func (db *DB) migrations() (*goose.Provider, error) {
