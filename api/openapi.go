@@ -150,6 +150,8 @@ func schemas() jsonObject {
 	})
 	user := object([]string{"username", "full_name", "roles"}, jsonObject{
 		"username": str("Nama pengguna."), "full_name": str("Nama lengkap."), "roles": array(ref("Grant")),
+		"two_factor":          boolean("Akun memakai verifikasi dua langkah."),
+		"two_factor_required": boolean("Penerapan ini mewajibkan verifikasi dua langkah bagi peran akun ini."),
 	})
 	proposalProps := jsonObject{
 		"id": str("Id usulan."), "cycle_id": str("Siklus, misalnya 74-2027."),
@@ -191,13 +193,16 @@ func schemas() jsonObject {
 		"Problem": object([]string{"type", "title", "status"}, jsonObject{
 			"type": str("URI jenis masalah."), "title": str("Judul singkat."), "status": integer("Status HTTP."),
 			"detail": str("Penjelasan yang dapat ditindaklanjuti."), "errors": array(ref("FieldError")),
+			"otp_enrolment": ref("TOTPKey"),
 		}),
 		"FieldError":  object([]string{"field", "message"}, jsonObject{"field": str("Nama kolom."), "message": str("Apa yang harus diperbaiki.")}),
 		"Health":      object(nil, jsonObject{"status": str("ok")}),
 		"Readiness":   object(nil, jsonObject{"database": str("ok atau unreachable"), "temporal": str("ok atau unreachable")}),
 		"OpenAPI":     jsonObject{"type": "object", "description": "Dokumen ini."},
-		"Login":       object([]string{"username", "password"}, jsonObject{"username": str("Nama pengguna."), "password": str("Kata sandi.")}),
-		"LoginResult": object([]string{"token", "expires_at", "user"}, jsonObject{"token": str("JWT untuk header Authorization: Bearer."), "expires_at": dateTime("Kedaluwarsa token."), "user": ref("User")}),
+		"Login": object([]string{"username", "password"}, jsonObject{"username": str("Nama pengguna."), "password": str("Kata sandi."),
+			"otp": str("Verifikasi dua langkah: kode 6 digit dari aplikasi autentikator, atau kode pemulihan. Wajib bila akun memakainya (401 bertipe .../otp_required tanpanya) dan, bila RENCANA_REQUIRE_2FA aktif, untuk admin, kadis_kabkota dan kadis_provinsi: tanpa 2FA terdaftar, masuk dijawab 401 bertipe .../otp_enrolment_required dengan otp_enrolment (kunci rahasia dan otpauth_url); kirim lagi dengan otp berisi kode dari kunci itu untuk menyelesaikan pendaftaran.")}),
+		"LoginResult": object([]string{"token", "expires_at", "user"}, jsonObject{"token": str("JWT untuk header Authorization: Bearer; membawa id sesi (jti) yang dapat dicabut."), "expires_at": dateTime("Kedaluwarsa token."), "user": ref("User"),
+			"recovery_codes": array(str("Kode pemulihan, sekali pakai; hanya diberikan saat masuk ini menyelesaikan pendaftaran 2FA."))}),
 		"User":        user,
 		"Grant":       grant,
 		"GrantInput":  grantInput,
@@ -258,7 +263,7 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
-	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas()} {
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), accountSchemas()} {
 		for k, v := range extra {
 			all[k] = v
 		}
@@ -276,6 +281,7 @@ var (
 func Operations() []Operation {
 	ops := coreOperations()
 	ops = append(ops, cycleOperations()...)
+	ops = append(ops, accountOperations()...)
 	return append(ops, exportOperations()...)
 }
 
@@ -284,7 +290,7 @@ func coreOperations() []Operation {
 		{Method: "GET", Path: "/healthz", ID: "healthz", Tag: "sistem", Summary: "Proses hidup.", Public: true, Status: 200, Result: "Health"},
 		{Method: "GET", Path: "/readyz", ID: "readyz", Tag: "sistem", Summary: "Basis data dan Temporal terjangkau.", Public: true, Status: 200, Result: "Readiness", Errors: []int{503}},
 		{Method: "GET", Path: "/api/v1/openapi.json", ID: "openapi", Tag: "sistem", Summary: "Dokumen ini.", Public: true, Status: 200, Result: "OpenAPI"},
-		{Method: "POST", Path: "/api/v1/auth/login", ID: "login", Tag: "akun", Summary: "Masuk dan terima token (JWT) yang kedaluwarsa.", Public: true,
+		{Method: "POST", Path: "/api/v1/auth/login", ID: "login", Tag: "akun", Summary: "Masuk dan terima token (JWT) yang kedaluwarsa, untuk satu sesi baru. Lihat kolom otp untuk verifikasi dua langkah.", Public: true,
 			Body: "Login", BodyReq: true, Status: 200, Result: "LoginResult", Errors: []int{415, 422, 429}},
 		{Method: "GET", Path: "/api/v1/me", ID: "me", Tag: "akun", Summary: "Pengguna yang masuk dan perannya.", Status: 200, Result: "User"},
 
