@@ -71,7 +71,7 @@ func truncateRunes(s string, n int) string {
 // ENOTFOUND when there is no such session or no such account.
 func (db *DB) GetSessionState(ctx context.Context, id string) (SessionState, error) {
 	var row struct {
-		Session `gorm:"embedded"`
+		Session  `gorm:"embedded"`
 		Disabled bool
 	}
 	err := db.Gorm.WithContext(ctx).Table("sessions").
