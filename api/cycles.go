@@ -648,7 +648,7 @@ func (s *Server) setTargets(c echo.Context) error {
 // --- lock -------------------------------------------------------------------
 
 type lockRequest struct {
-	Comment string `json:"comment"`
+	Comment string `json:"comment" text:"multiline"`
 }
 
 type lockResult struct {

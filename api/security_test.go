@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -278,4 +280,58 @@ func TestSecurityAuditCSV(t *testing.T) {
 		"login_diblokir kabid.konsel", "peran_diberikan kec.andoolo"} {
 		require.True(t, seen[want], "%s missing in %v", want, rows)
 	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// Text is checked and normalised in one place, the JSON binder, for every
+// endpoint: NFC before it is stored, line feeds and tabs only where text may
+// span lines, every refusal a 422 naming the field.
+func TestTextCleanedOnEveryBody(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true, worker: true})
+	good := goodDraft(e.cycle.ID)
+	r := e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", with(good,
+		"title", "Pelatihan Kope\u0301rasi", "description", "baris satu\r\nbaris dua\tdengan tab"))
+	require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+	require.Equal(t, "Pelatihan Kop\u00e9rasi", r.str("title"), "stored in NFC")
+	require.Equal(t, "baris satu\nbaris dua\tdengan tab", r.str("description"))
+	id := r.str("id")
+	// The search compares in NFC too: the decomposed spelling finds it.
+	list := e.as(kecPlanner, http.MethodGet, "/api/v1/proposals?q="+url.QueryEscape("Kope\u0301rasi"), nil)
+	require.Equal(t, http.StatusOK, list.Code)
+	require.Len(t, list.body["items"], 1)
+	requireProblem(t, e.as(kecPlanner, http.MethodGet, "/api/v1/proposals/"+url.PathEscape(id+"\x00"), nil), http.StatusNotFound)
+
+	for _, tc := range []struct {
+		name, method, path string
+		who                person
+		body               any
+		field              string
+		hdr                []header
+	}{
+		{"login username", http.MethodPost, "/api/v1/auth/login", person{}, map[string]string{"username": "camat\x00andoolo", "password": "x"}, "username", nil},
+		{"login password not UTF-8", http.MethodPost, "/api/v1/auth/login", person{}, `{"username":"camat.andoolo","password":"` + "\xff" + `"}`, "password", nil},
+		{"edit title", http.MethodPatch, "/api/v1/proposals/" + id, kecPlanner, map[string]any{"title": "x\x00"}, "title", []header{{"If-Match", r.Header().Get("ETag")}}},
+		{"action comment", http.MethodPost, "/api/v1/proposals/" + id + "/actions/withdraw", kecPlanner, map[string]any{"comment": "batal\x07"}, "comment", nil},
+		{"user full name", http.MethodPost, "/api/v1/admin/users", admin, map[string]any{"username": "budi.buke", "password": "kuda-lompat-genteng-biru", "full_name": "Budi\x00", "roles": []any{}}, "full_name", nil},
+		{"query parameter", http.MethodGet, "/api/v1/proposals?q=" + url.QueryEscape("kopi\x00"), kecPlanner, nil, "q", nil},
+		{"query parameter not UTF-8", http.MethodGet, "/api/v1/proposals?region=%FF", kecPlanner, nil, "region", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r response
+			if tc.who.username == "" {
+				r = e.do(tc.method, tc.path, "", tc.body)
+			} else {
+				r = e.as(tc.who, tc.method, tc.path, tc.body, tc.hdr...)
+			}
+			requireField(t, r, tc.field)
+		})
+	}
+	require.EqualValues(t, 1, e.countProposals())
 }

@@ -132,6 +132,7 @@ func New(d Deps) *Server {
 		HSTSMaxAge:            31536000, // sent only over TLS (or behind a TLS proxy)
 	}))
 	e.Use(noStore)
+	e.Use(cleanQuery)
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  d.CORSOrigins,
