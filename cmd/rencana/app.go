@@ -74,6 +74,7 @@ func newAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enfo
 
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
+		Require2FA:     cfg.Require2FA,
 	})
 }
 
