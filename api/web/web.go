@@ -99,6 +99,13 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
 	h.mux.HandleFunc("POST /admin/pengguna/{username}/peran", h.authed(h.addRole))
 	h.mux.HandleFunc("POST /admin/pengguna/{username}/cabut", h.authed(h.removeRole))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/reset-sandi", h.authed(h.adminResetPassword))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/akhiri-sesi", h.authed(h.adminEndSessions))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/status", h.authed(h.adminSetDisabled))
+	h.mux.HandleFunc("GET /akun", h.authed(h.account))
+	h.mux.HandleFunc("POST /akun/kata-sandi", h.authed(h.changePassword))
+	h.mux.HandleFunc("POST /akun/sesi/{id}/cabut", h.authed(h.revokeSession))
+	h.mux.HandleFunc("POST /akun/2fa/{step}", h.authed(h.twoFactor))
 	return h, nil
 }
 

@@ -115,6 +115,18 @@ func TestWebSecurity(t *testing.T) {
 	require.NoError(t, json.NewDecoder(r2.Body).Decode(&list))
 	require.Len(t, list.Items, 1, "one proposal, not one per post")
 
+	// The account page lists the active sessions (this one marked, the
+	// API login above revocable) and refuses a weak new password.
+	resp, page = getPage(t, c, base+"/akun")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, page, "sesi ini")
+	require.Contains(t, page, "/cabut", "the other session can be ended")
+	token = csrfInput.FindStringSubmatch(page)[1]
+	resp, page = postForm(t, c, base+"/akun/kata-sandi", base, url.Values{"csrf": {token}, "current_password": {creds.Demo},
+		"new_password": {"aaaaaaaaaaaa"}, "new_password2": {"aaaaaaaaaaaa"}})
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, page, "pengulangan")
+
 	// Issue 23: Keluar revokes the session; the old cookie no longer
 	// opens /tugas (before, it did until the token expired).
 	_, page = getPage(t, c, base+"/tugas")
