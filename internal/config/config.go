@@ -88,7 +88,8 @@ type Config struct {
 	TrustedProxies []string
 	// Require2FA makes admins and kepala dinas log in with a TOTP second
 	// factor: RENCANA_REQUIRE_2FA, true for `rencana serve`, false for
-	// `rencana dev` (the demo and scripted clients log in in one step).
+	// `rencana dev` and `rencana bench` (the demo, scripts and the load
+	// benchmark's clients log in in one step).
 	Require2FA bool
 	// ReuseTemporal lets `rencana dev` use a Temporal server already
 	// listening on its port, which it did not start:
@@ -181,7 +182,7 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		}
 	}
 	boolVar(&c.SecureCookies, "RENCANA_SECURE_COOKIES", mode != ModeDev)
-	boolVar(&c.Require2FA, "RENCANA_REQUIRE_2FA", mode != ModeDev)
+	boolVar(&c.Require2FA, "RENCANA_REQUIRE_2FA", mode == ModeServe)
 	boolVar(&c.ReuseTemporal, "RENCANA_REUSE_TEMPORAL", false)
 	for _, o := range splitList(getenv("RENCANA_CORS_ORIGINS")) {
 		u, err := url.Parse(o)
