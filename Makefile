@@ -4,6 +4,10 @@
 GO                    ?= go
 TEMPORAL_CLI_VERSION  := v1.5.1
 STATICCHECK_VERSION   := v0.8.2
+GOVULNCHECK_VERSION   := v1.9.0
+# The vulnerability database snapshot used when vuln.go.dev is unreachable
+# (see scripts/govulncheck.sh).
+VULNDB_VERSION        := v0.0.0-20261105234957-e22db6528018
 BIN                   := $(CURDIR)/bin
 TEMPORAL_VERSIONED    := $(BIN)/temporal-$(TEMPORAL_CLI_VERSION)
 # The Temporal server and its SQL schema tool for the production topology
@@ -88,10 +92,11 @@ test: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(CHROMIUM) ## Run every tes
 test-topology: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Production topology test alone (builds the Temporal server once)
 	$(GO) test -count=1 -timeout 15m -run TestProductionTopology -v ./cmd/rencana/
 
-lint: ## go vet, gofmt check, staticcheck
+lint: ## go vet, gofmt check, staticcheck, govulncheck (offline snapshot when vuln.go.dev is unreachable)
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	GO=$(GO) VULN_VERSION=$(GOVULNCHECK_VERSION) VULNDB_VERSION=$(VULNDB_VERSION) scripts/govulncheck.sh
 
 # The load benchmark first (rencana-bench, cmd/rencana-bench, issue 9: P=2,000 proposals, C=16
 # clients, on the embedded stack; table, then one JSON line), then the Go

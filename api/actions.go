@@ -17,7 +17,7 @@ import (
 // action-specific fields are pointers so that a field sent to an action that
 // does not use it is refused instead of silently ignored.
 type actionRequest struct {
-	Comment               string                `json:"comment"`
+	Comment               string                `json:"comment" text:"multiline"`
 	Priority              *int                  `json:"priority"`
 	ConsolidatedAmountIDR *int64                `json:"consolidated_amount_idr"`
 	FundingSource         *domain.FundingSource `json:"funding_source"`

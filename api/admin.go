@@ -151,7 +151,7 @@ func (s *Server) createUser(c echo.Context) error {
 	ctx, by := c.Request().Context(), currentUser(c)
 	var v domain.Validation
 	auth.ValidateUsername(&v, "username", req.Username)
-	auth.ValidatePassword(&v, "password", req.Password)
+	auth.ValidatePassword(&v, "password", req.Password, req.Username, req.FullName)
 	fullName := strings.TrimSpace(req.FullName)
 	if fullName == "" {
 		v.Add("full_name", "Nama lengkap wajib diisi.")

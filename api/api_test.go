@@ -122,17 +122,21 @@ func TestLoginRefusals(t *testing.T) {
 func TestAuthenticationRequired(t *testing.T) {
 	e := newEnv(t, storetest.SQLite(t), envOptions{people: true})
 	expired := auth.Tokens{Secret: []byte(secret), TTL: time.Minute, Now: func() time.Time { return time.Now().Add(-time.Hour) }}
-	old, _, err := expired.Issue(camat.username)
+	old, _, err := api.IssueSession(e.ctx, e.db, expired, camat.username, "", "")
 	require.NoError(t, err)
-	forged, _, err := auth.Tokens{Secret: []byte("another-secret-another-secret-xx"), TTL: time.Hour}.Issue(camat.username)
+	forged, _, err := auth.Tokens{Secret: []byte("another-secret-another-secret-xx"), TTL: time.Hour}.Issue(auth.NewSessionID(), camat.username)
 	require.NoError(t, err)
-	ghost, _, err := e.tokens.Issue("tidak.ada")
+	ghost, _, err := e.tokens.Issue(auth.NewSessionID(), "tidak.ada")
+	require.NoError(t, err)
+	// A well-signed token whose session was never recorded (or was
+	// deleted) is refused like any other.
+	unrecorded, _, err := e.tokens.Issue(auth.NewSessionID(), camat.username)
 	require.NoError(t, err)
 	disabled := e.token(kendariKec)
 	require.NoError(t, e.db.ExecSQL(context.Background(), "UPDATE users SET disabled = ? WHERE username = ?", true, kendariKec.username))
 
 	for name, token := range map[string]string{"none": "", "expired": old, "forged": forged, "garbage": "abc.def.ghi",
-		"deleted user": ghost, "disabled user": disabled} {
+		"deleted user": ghost, "disabled user": disabled, "no session": unrecorded} {
 		t.Run(name, func(t *testing.T) {
 			r := e.do(http.MethodGet, "/api/v1/me", token, nil)
 			requireProblem(t, r, http.StatusUnauthorized)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,13 +13,14 @@ import (
 
 	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/store"
 )
 
 const (
 	// ctxUsername holds the authenticated, existing and enabled user.
 	ctxUsername = "username"
-	// ctxTokenSubject holds the subject of a verified token, before the
-	// account is checked.
+	// ctxTokenSubject holds the verified token's auth.Claims, before the
+	// session and the account are checked.
 	ctxTokenSubject = "token_subject"
 )
 
@@ -28,9 +30,10 @@ const minSecretBytes = 32
 
 // authMiddleware is what every non-public route runs: Echo's JWT middleware
 // extracts the bearer token and has it verified by auth.Tokens (HS256, the
-// issuer, a required and unexpired exp), then the account must still exist
-// and be enabled, so disabling a user cuts them off before their token
-// expires. Every refusal is a 401 problem.
+// issuer, a required and unexpired exp, a session id), then the session must
+// be active and the account enabled (requireSession, sessions.go), so
+// logging out, a password change, disabling a user or an admin's "end all
+// sessions" cut a token off before it expires. Every refusal is a 401 problem.
 func (s *Server) authMiddleware() []echo.MiddlewareFunc {
 	jwt := echojwt.WithConfig(echojwt.Config{
 		ContextKey:  ctxTokenSubject,
@@ -49,24 +52,7 @@ func (s *Server) authMiddleware() []echo.MiddlewareFunc {
 			return domain.Errorf(domain.EUNAUTHORIZED, "Token tidak sah atau sudah kedaluwarsa; silakan masuk lagi.")
 		},
 	})
-	return []echo.MiddlewareFunc{jwt, s.requireActiveUser}
-}
-
-// requireActiveUser turns a verified token subject into the current user,
-// provided the account exists and is enabled.
-func (s *Server) requireActiveUser(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		username, _ := c.Get(ctxTokenSubject).(string)
-		u, err := s.db.GetUser(c.Request().Context(), username)
-		switch {
-		case domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && u.Disabled):
-			return domain.Errorf(domain.EUNAUTHORIZED, "Akun tidak aktif; silakan masuk lagi.")
-		case err != nil:
-			return err
-		}
-		c.Set(ctxUsername, username)
-		return next(c)
-	}
+	return []echo.MiddlewareFunc{jwt, s.requireSession}
 }
 
 func currentUser(c echo.Context) string {
@@ -77,23 +63,35 @@ func currentUser(c echo.Context) string {
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// OTP is the second factor: a 6-digit TOTP code or a recovery code.
+	OTP string `json:"otp"`
 }
 
 type userView struct {
 	Username string         `json:"username"`
 	FullName string         `json:"full_name"`
 	Roles    []domain.Grant `json:"roles"`
+	// TwoFactor says whether the account logs in with a second factor.
+	TwoFactor bool `json:"two_factor"`
+	// TwoFactorRequired says whether the deployment demands one of it
+	// (RENCANA_REQUIRE_2FA and an admin or kepala dinas role).
+	TwoFactorRequired bool `json:"two_factor_required"`
 }
 
 type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      userView  `json:"user"`
+	// RecoveryCodes are given once, when this login completed the
+	// enrolment of the second factor.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
-// login checks a username and password and returns a signed token. Unknown
-// users and wrong passwords get the same answer in the same time. Failed
-// attempts are rate limited per username and address (ratelimit.go).
+// login checks a username and password (and the second factor, for an
+// account that has one or must have one) and returns a signed token for a
+// new session. Unknown users and wrong passwords get the same answer in the
+// same time. Failed attempts are rate limited per username and address
+// (ratelimit.go). Every outcome is in the security audit.
 func (s *Server) login(c echo.Context) error {
 	var req loginRequest
 	if err := bind(c, &req); err != nil {
@@ -110,6 +108,9 @@ func (s *Server) login(c echo.Context) error {
 	if req.Password == "" {
 		v.Add("password", "Kata sandi wajib diisi.")
 	}
+	if len(req.OTP) > 32 {
+		v.Add("otp", "Kode verifikasi paling panjang 32 karakter.")
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -117,6 +118,7 @@ func (s *Server) login(c echo.Context) error {
 	if attempt == nil {
 		secs := int((wait + time.Second - 1) / time.Second)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		s.audit(c, store.EventLoginLockedOut, username, "", fmt.Sprintf("ditahan %d detik", secs))
 		return domain.Errorf(domain.ERATELIMIT,
 			"Terlalu banyak percobaan masuk yang gagal untuk akun ini dari alamat Anda. Coba lagi dalam %d detik.", secs)
 	}
@@ -129,23 +131,36 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if err != nil || u.Disabled || !auth.CheckPassword(u.PasswordHash, req.Password) {
+		reason := "kata sandi salah"
+		switch {
+		case err != nil:
+			reason = "pengguna tidak dikenal"
+		case u.Disabled:
+			reason = "akun nonaktif"
+		}
+		s.audit(c, store.EventLoginFailed, username, "", reason)
 		return domain.Errorf(domain.EUNAUTHORIZED, "Nama pengguna atau kata sandi salah.")
 	}
 	if len(s.tokens.Secret) < minSecretBytes {
 		attempt.cancel()
 		return errors.New("login: no JWT signing secret configured")
 	}
-	token, exp, err := s.tokens.Issue(u.Username)
+	recovery, err := s.secondFactor(c, u, strings.TrimSpace(req.OTP), attempt)
+	if err != nil {
+		return err
+	}
+	token, exp, err := IssueSession(ctx, s.db, s.tokens, u.Username, c.Request().UserAgent(), c.RealIP())
 	if err != nil {
 		attempt.cancel()
 		return err
 	}
 	attempt.succeeded()
+	s.audit(c, store.EventLoginSucceeded, u.Username, u.Username, "")
 	view, err := s.userView(c, u.Username, u.FullName)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: exp.UTC(), User: view})
+	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: exp.UTC(), User: view, RecoveryCodes: recovery})
 }
 
 // me returns the caller and their grants, active or not.
@@ -169,5 +184,10 @@ func (s *Server) userView(c echo.Context, username, fullName string) (userView, 
 	if grants == nil {
 		grants = []domain.Grant{}
 	}
-	return userView{Username: username, FullName: fullName, Roles: grants}, nil
+	u, err := s.db.GetUser(c.Request().Context(), username)
+	if err != nil {
+		return userView{}, err
+	}
+	return userView{Username: username, FullName: fullName, Roles: grants, TwoFactor: u.HasSecondFactor(),
+		TwoFactorRequired: s.require2FA && needsSecondFactor(grants)}, nil
 }

@@ -16,7 +16,7 @@ import (
 // --- lock -------------------------------------------------------------------
 
 type lockRequest struct {
-	Comment string `json:"comment"`
+	Comment string `json:"comment" text:"multiline"`
 }
 
 type lockResult struct {
@@ -78,7 +78,7 @@ type lockProgressView struct {
 // lockProgress shows how far the cycle's last lock got, from the cycle's
 // workflow itself (the projection only learns of the lock at its end).
 func (s *Server) lockProgress(c echo.Context) error {
-	cy, err := s.visibleCycle(c)
+	cy, _, err := s.authorizedCycle(c, policies.ObjLockProgress, policies.ActRead, "Anda tidak berwenang melihat kemajuan penguncian siklus %s.")
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ type cycleEventList struct {
 // it, moved its dates, set its ceilings and targets, recorded the Rakorda
 // and locked it. The workflow's run id (the event's origin) stays inside.
 func (s *Server) cycleEvents(c echo.Context) error {
-	cy, err := s.visibleCycle(c)
+	cy, _, err := s.authorizedCycle(c, policies.ObjCycleEvents, policies.ActRead, "Anda tidak berwenang melihat riwayat perubahan siklus %s.")
 	if err != nil {
 		return err
 	}

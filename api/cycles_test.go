@@ -276,8 +276,11 @@ func TestCycleAccess(t *testing.T) {
 			[12]int{403, 403, 403, 403, 403, 403, 422, 403, 403, 403, 403, 404}},
 		{"PUT", base + "/targets", map[string]any{"targets": []any{map[string]any{}}}, [12]int{403, 403, 403, 403, 403, 403, 422, 403, 403, 403, 403, 404}},
 		{"POST", base + "/actions/lock", nil, [12]int{403, 403, 403, 403, 403, 403, 409, 403, 403, 403, 403, 404}},
-		{"GET", base + "/lock", nil, [12]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404}},
-		{"GET", base + "/events", nil, [12]int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 404}},
+		// Issue 23: lock progress for who locks or follows it for the
+		// ministry; the cycle's trail for the dinas of the province, not
+		// for kecamatan users (policy.csv, decision 15).
+		{"GET", base + "/lock", nil, [12]int{403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403, 404}},
+		{"GET", base + "/events", nil, [12]int{403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 403, 404}},
 		{"GET", base + "/rakorda", nil, [12]int{403, 403, 200, 200, 200, 200, 200, 200, 403, 200, 403, 404}},
 		{"GET", base + "/rakorda/minutes.pdf", nil, [12]int{403, 403, 200, 200, 200, 200, 200, 200, 403, 200, 403, 404}},
 		{"PUT", base + "/rakorda/agreements", map[string]any{"agreements": []string{" "}}, [12]int{403, 403, 403, 403, 403, 422, 422, 403, 403, 403, 403, 404}},

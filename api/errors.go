@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/rencana-id/rencana/internal/auth"
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
@@ -21,6 +22,9 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// OTPEnrolment, on a login that must enrol a second factor, is the
+	// secret to add to an authenticator app (see secondFactor).
+	OTPEnrolment *auth.TOTPKey `json:"otp_enrolment,omitempty"`
 }
 
 // statusFor maps a domain error code to its HTTP status: the one place that
@@ -103,6 +107,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		if de == nil || de.Code == domain.EINTERNAL {
 			p.Detail = "Terjadi kesalahan internal. Sebutkan kode permintaan " + c.Response().Header().Get(echo.HeaderXRequestID) + " saat melapor."
 		}
+	}
+	var sf *secondFactorProblem
+	if errors.As(err, &sf) {
+		p.Type, p.OTPEnrolment = sf.kind, sf.enrol
 	}
 	p.Title = title(p.Status)
 	if p.Status == http.StatusUnauthorized {

@@ -414,6 +414,9 @@ func decisionFile(c echo.Context) (io.Reader, export.Format, error) {
 		if part.FormName() != "file" {
 			continue // NextPart skips what is left of this part
 		}
+		if _, problem := domain.CleanText(part.FileName(), false); problem != "" {
+			return nil, "", invalidField("file", "Nama berkas: %s", problem)
+		}
 		switch ext := strings.ToLower(filepath.Ext(part.FileName())); ext {
 		case ".csv":
 			return part, export.CSV, nil

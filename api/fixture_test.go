@@ -230,7 +230,7 @@ func (e *env) addPerson(p person) {
 // token issues a token directly (tests of login itself go through HTTP).
 func (e *env) token(p person) string {
 	e.t.Helper()
-	tok, _, err := e.tokens.Issue(p.username)
+	tok, _, err := api.IssueSession(e.ctx, e.db, e.tokens, p.username, "test", "")
 	require.NoError(e.t, err)
 	return tok
 }

@@ -30,13 +30,13 @@ type createRequest struct {
 	CycleID       string               `json:"cycle_id"`
 	RegionCode    string               `json:"region_code"`
 	Title         string               `json:"title"`
-	Description   string               `json:"description"`
+	Description   string               `json:"description" text:"multiline"`
 	Category      domain.Category      `json:"category"`
 	AmountIDR     int64                `json:"amount_idr"`
 	FundingSource domain.FundingSource `json:"funding_source"`
 	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
-	Beneficiaries string               `json:"beneficiaries"`
+	Beneficiaries string               `json:"beneficiaries" text:"multiline"`
 }
 
 func (r createRequest) draft() workflows.Draft {
@@ -57,13 +57,13 @@ func (r createRequest) draft() workflows.Draft {
 // message that says why.
 type patchRequest struct {
 	Title         *string               `json:"title"`
-	Description   *string               `json:"description"`
+	Description   *string               `json:"description" text:"multiline"`
 	Category      *domain.Category      `json:"category"`
 	AmountIDR     *int64                `json:"amount_idr"`
 	FundingSource *domain.FundingSource `json:"funding_source"`
 	Indicators    *[]domain.Indicator   `json:"indicators"`
 	SIPDCode      *string               `json:"sipd_code"`
-	Beneficiaries *string               `json:"beneficiaries"`
+	Beneficiaries *string               `json:"beneficiaries" text:"multiline"`
 	RegionCode    json.RawMessage       `json:"region_code"`
 	CycleID       json.RawMessage       `json:"cycle_id"`
 }

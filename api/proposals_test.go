@@ -68,6 +68,17 @@ func TestCreateRejectsInvalidInput(t *testing.T) {
 		{"sipd code of the wrong pemda level", with(good, "sipd_code", "2.17.07.1.01.0001"), "sipd_code"},
 		{"sipd code that does not exist", with(good, "sipd_code", "2.17.07.2.09.0009"), "sipd_code"},
 		{"sipd code that is no code", with(good, "sipd_code", "pelatihan"), "sipd_code"},
+		// Issue 23: a title with NUL or with bytes that are not UTF-8 was
+		// stored (PostgreSQL refuses NUL with a 500).
+		{"NUL in title", with(good, "title", "Pelatihan\x00UMKM"), "title"},
+		{"escape sequence in title", with(good, "title", "Pelatihan \x1b[2J UMKM"), "title"},
+		{"line feed in title", with(good, "title", "Pelatihan\nUMKM"), "title"},
+		{"C1 control in title", with(good, "title", "Pelatihan\u0085UMKM"), "title"},
+		{"not UTF-8 in title", strings.Replace(mustJSON(with(good, "title", "@@T@@")), "@@T@@", "Pelatihan \xff\xfe UMKM", 1), "title"},
+		{"not UTF-8 in indicator", strings.Replace(mustJSON(with(good, "indicators", []map[string]any{{"name": "@@T@@", "target": 1, "unit": "u"}})), "@@T@@", "caf\xe9", 1), "indicators[0].name"},
+		{"NUL in description", with(good, "description", "uraian\x00"), "description"},
+		{"NUL in indicator unit", with(good, "indicators", []map[string]any{{"name": "x", "target": 1, "unit": "or\x00ang"}}), "indicators[0].unit"},
+		{"NUL in region code", with(good, "region_code", "74.05.03\x00"), "region_code"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

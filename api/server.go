@@ -63,6 +63,12 @@ type Deps struct {
 	// Tracer, when set, starts a server span per request (see startSpan);
 	// nil means no traces.
 	Tracer trace.Tracer
+	// Require2FA makes admins and kepala dinas log in with a second factor
+	// (RENCANA_REQUIRE_2FA: on for `rencana serve`, off for `rencana dev`).
+	Require2FA bool
+	// SessionCacheTTL is how long an instance trusts what it read about a
+	// session; zero means DefaultSessionCacheTTL.
+	SessionCacheTTL time.Duration
 }
 
 // Server is the HTTP API.
@@ -79,6 +85,9 @@ type Server struct {
 	wfWait   time.Duration
 	metrics  *httpMetrics // nil without Deps.Metrics
 	tracer   trace.Tracer // nil without Deps.Tracer
+	// sessions caches session states briefly (sessions.go).
+	sessions   *sessionCache
+	require2FA bool
 	// ownBodyLimit holds "METHOD /path" of the routes exempt from
 	// MaxBodyBytes because they enforce a limit of their own; filled while
 	// routes are registered, read-only afterwards.
@@ -97,6 +106,11 @@ const DefaultWorkflowTimeout = 30 * time.Second
 // New builds the server and registers every route.
 func New(d Deps) *Server {
 	s := &Server{db: d.DB, authz: d.Authz, temporal: d.Temporal, tokens: d.Tokens, log: d.Logger, now: d.Now, wfWait: d.WorkflowTimeout, tracer: d.Tracer}
+	s.require2FA = d.Require2FA
+	s.sessions = &sessionCache{ttl: d.SessionCacheTTL, m: map[string]cachedSession{}}
+	if s.sessions.ttl <= 0 {
+		s.sessions.ttl = DefaultSessionCacheTTL
+	}
 	if s.wfWait <= 0 {
 		s.wfWait = DefaultWorkflowTimeout
 	}
@@ -131,6 +145,7 @@ func New(d Deps) *Server {
 		HSTSMaxAge:            31536000, // sent only over TLS (or behind a TLS proxy)
 	}))
 	e.Use(noStore)
+	e.Use(cleanQuery)
 	if len(d.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  d.CORSOrigins,
@@ -193,6 +208,13 @@ func (s *Server) routes() {
 
 	a := s.authn
 	v1.GET("/me", s.me, a...)
+	v1.POST("/auth/logout", s.logout, a...)
+	v1.GET("/me/sessions", s.mySessions, a...)
+	v1.DELETE("/me/sessions/:sid", s.revokeMySession, a...)
+	v1.POST("/me/password", s.changePassword, a...)
+	v1.POST("/me/2fa/setup", s.twoFactorSetup, a...)
+	v1.POST("/me/2fa/enable", s.twoFactorEnable, a...)
+	v1.POST("/me/2fa/disable", s.twoFactorDisable, a...)
 
 	v1.POST("/proposals", s.createProposal, a...)
 	v1.GET("/proposals", s.listProposals, a...)
@@ -214,6 +236,10 @@ func (s *Server) routes() {
 	v1.GET("/admin/users/:username", s.getUser, a...)
 	v1.POST("/admin/users/:username/roles", s.addRole, a...)
 	v1.DELETE("/admin/users/:username/roles", s.removeRole, a...)
+	v1.POST("/admin/users/:username/password", s.resetPassword, a...)
+	v1.DELETE("/admin/users/:username/sessions", s.endUserSessions, a...)
+	v1.PUT("/admin/users/:username/disabled", s.setUserDisabled, a...)
+	v1.GET("/admin/audit/security", s.securityAudit, a...)
 
 	s.cycleRoutes(v1, a)
 	s.exportRoutes(v1, a)

@@ -87,7 +87,7 @@ func newBenchFixture() (*benchFixture, error) {
 		if err := f.authz.AddGrant(ctx, "bench", p.username, domain.Grant{Role: p.role, Scope: p.scope}); err != nil {
 			return nil, err
 		}
-		if f.tokens[string(p.role)], _, err = tokens.Issue(p.username); err != nil {
+		if f.tokens[string(p.role)], _, err = api.IssueSession(ctx, f.db, tokens, p.username, "bench", ""); err != nil {
 			return nil, err
 		}
 	}

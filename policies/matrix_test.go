@@ -83,6 +83,9 @@ var matrix = []struct {
 	{ObjCycle, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
 
 	{ObjRakorda, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjCycleEvents, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
+	{ObjLockProgress, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
+	{ObjAudit, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
 	{ObjConsolidation, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
 	{ObjExports, ActDownload, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
 	{ObjRakorda, ActRecord, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},

@@ -48,6 +48,14 @@ const (
 	// ObjBUMDes is the record of businesses village enterprises run, which
 	// consolidation warns about; decided on the business's desa.
 	ObjBUMDes = "bumdes"
+	// ObjAudit is the security audit (logins, sessions, credentials,
+	// grants): read by admin only.
+	ObjAudit = "audit"
+	// ObjCycleEvents is a cycle's own audit trail (calendar moves,
+	// ceilings, targets, lock attempts), read apart from the cycle.
+	ObjCycleEvents = "cycle_events"
+	// ObjLockProgress is the progress of a cycle's lock.
+	ObjLockProgress = "lock_progress"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action

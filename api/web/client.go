@@ -19,9 +19,12 @@ import (
 // problem is an API refusal as the pages show it.
 type problem struct {
 	Status int
+	Type   string
 	Title  string
 	Detail string
 	Fields map[string]string // field → message, for messages beside inputs
+	// OTPSecret and OTPURL are a second factor to enrol (login only).
+	OTPSecret, OTPURL string
 }
 
 func (p *problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
@@ -94,6 +97,11 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 
 func decodeProblem(status int, body []byte) *problem {
 	var raw struct {
+		Type         string `json:"type"`
+		OTPEnrolment *struct {
+			Secret string `json:"secret"`
+			URL    string `json:"otpauth_url"`
+		} `json:"otp_enrolment"`
 		Title  string `json:"title"`
 		Detail string `json:"detail"`
 		Errors []struct {
@@ -102,7 +110,10 @@ func decodeProblem(status int, body []byte) *problem {
 		} `json:"errors"`
 	}
 	_ = json.Unmarshal(body, &raw)
-	p := &problem{Status: status, Title: raw.Title, Detail: raw.Detail, Fields: map[string]string{}}
+	p := &problem{Status: status, Type: raw.Type, Title: raw.Title, Detail: raw.Detail, Fields: map[string]string{}}
+	if raw.OTPEnrolment != nil {
+		p.OTPSecret, p.OTPURL = raw.OTPEnrolment.Secret, raw.OTPEnrolment.URL
+	}
 	if p.Title == "" {
 		p.Title = http.StatusText(status)
 	}

@@ -19,6 +19,10 @@ type userView struct {
 	Username string      `json:"username"`
 	FullName string      `json:"full_name"`
 	Roles    []grantView `json:"roles"`
+	// TwoFactor and TwoFactorRequired: the account's second factor, and
+	// whether the deployment demands it of the account's role.
+	TwoFactor         bool `json:"two_factor"`
+	TwoFactorRequired bool `json:"two_factor_required"`
 }
 
 // has reports whether the user holds role (any scope).

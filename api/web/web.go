@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 //go:embed templates/*.html
@@ -98,6 +99,13 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
 	h.mux.HandleFunc("POST /admin/pengguna/{username}/peran", h.authed(h.addRole))
 	h.mux.HandleFunc("POST /admin/pengguna/{username}/cabut", h.authed(h.removeRole))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/reset-sandi", h.authed(h.adminResetPassword))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/akhiri-sesi", h.authed(h.adminEndSessions))
+	h.mux.HandleFunc("POST /admin/pengguna/{username}/status", h.authed(h.adminSetDisabled))
+	h.mux.HandleFunc("GET /akun", h.authed(h.account))
+	h.mux.HandleFunc("POST /akun/kata-sandi", h.authed(h.changePassword))
+	h.mux.HandleFunc("POST /akun/sesi/{id}/cabut", h.authed(h.revokeSession))
+	h.mux.HandleFunc("POST /akun/2fa/{step}", h.authed(h.twoFactor))
 	return h, nil
 }
 
@@ -215,12 +223,53 @@ func (h *Handler) clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site (ASVS 5.1.5): only a
+// path of this site, judged as a browser would read it. The value is
+// decoded (repeatedly: %252F is %2F is /) and stripped of control
+// characters and spaces (browsers drop tabs and newlines inside URLs, so
+// "/\t/evil.com" is "//evil.com"), and both the value as given and as
+// decoded must be a plain absolute path: no scheme, no host, no second
+// leading slash, no backslash anywhere (browsers read "\" as "/").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/tugas"
+	const home = "/tugas"
+	if len(next) > 2000 || !plainPath(next) {
+		return home
+	}
+	d := next
+	for range 5 {
+		u, err := url.PathUnescape(d)
+		if err != nil {
+			return home
+		}
+		u = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) || unicode.IsSpace(r) {
+				return -1
+			}
+			return r
+		}, u)
+		if u == d {
+			break
+		}
+		if !plainPath(u) {
+			return home
+		}
+		d = u
 	}
 	return next
+}
+
+// plainPath reports whether p is "/" followed by a path of this site.
+func plainPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\") {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil && u.Opaque == ""
 }
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -231,28 +280,55 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostForm.Get("username"))
+	next := safeNext(r.PostForm.Get("lanjut"))
 	var out struct {
-		Token     string    `json:"token"`
-		ExpiresAt time.Time `json:"expires_at"`
+		Token         string    `json:"token"`
+		ExpiresAt     time.Time `json:"expires_at"`
+		RecoveryCodes []string  `json:"recovery_codes"`
 	}
-	_, err := h.call(r, "", apiCall{method: "POST", path: "/api/v1/auth/login",
-		body: map[string]string{"username": username, "password": r.PostForm.Get("password")}}, &out)
+	body := map[string]string{"username": username, "password": r.PostForm.Get("password")}
+	if otp := strings.TrimSpace(r.PostForm.Get("otp")); otp != "" {
+		body["otp"] = otp
+	}
+	_, err := h.call(r, "", apiCall{method: "POST", path: "/api/v1/auth/login", body: body}, &out)
+	csrf, _ := r.Cookie(csrfCookie)
 	if err != nil {
-		csrf, _ := r.Cookie(csrfCookie)
 		status, msg := http.StatusUnauthorized, "Nama pengguna atau kata sandi salah."
+		data := map[string]any{"Next": next, "Username": username}
 		if p, ok := err.(*problem); ok {
 			status, msg = p.Status, p.message()
+			// A second factor is asked for: the form keeps the password
+			// field and adds the code (and, to enrol, the key to add).
+			if strings.HasSuffix(p.Type, "/otp_required") || strings.HasSuffix(p.Type, "/otp_enrolment_required") {
+				data["OTP"] = true
+				data["OTPSecret"], data["OTPURL"] = p.OTPSecret, p.OTPURL
+				if m := p.Fields["otp"]; m != "" && body["otp"] != "" {
+					msg = m
+				}
+			}
 		}
-		h.render(w, r, "login", status, pageData{CSRF: csrf.Value, Title: "Masuk", Error: msg,
-			Data: map[string]string{"Next": safeNext(r.PostForm.Get("lanjut")), "Username": username}})
+		h.render(w, r, "login", status, pageData{CSRF: csrf.Value, Title: "Masuk", Error: msg, Data: data})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: out.Token, Path: "/", Expires: out.ExpiresAt,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, safeNext(r.PostForm.Get("lanjut")), http.StatusSeeOther)
+	if len(out.RecoveryCodes) > 0 {
+		// Enrolment just completed: the recovery codes are shown once.
+		h.render(w, r, "login", http.StatusOK, pageData{CSRF: csrf.Value, Title: "Kode pemulihan",
+			Data: map[string]any{"Next": next, "RecoveryCodes": out.RecoveryCodes}})
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// logout revokes the session in the API (so the token in the cookie stops
+// working everywhere, not only in this browser), then clears the cookie.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if _, err := h.call(r, c.Value, apiCall{method: "POST", path: "/api/v1/auth/logout"}, nil); err != nil {
+			h.log.Info("logout: session already ended", "err", err)
+		}
+	}
 	h.clearSession(w)
 	http.Redirect(w, r, "/masuk", http.StatusSeeOther)
 }

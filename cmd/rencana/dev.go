@@ -61,9 +61,13 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 			UIPort:    cfg.TemporalUIPort,
 			Output:    logFile,
 			Logger:    log,
+			// A Temporal left running on the port (by a killed rencana,
+			// before children died with their parent, or by anyone) is
+			// refused unless RENCANA_REUSE_TEMPORAL says to use it.
+			ReuseExisting: cfg.ReuseTemporal,
 		})
 		if err != nil {
-			return fmt.Errorf("%w (is another `rencana dev` or Temporal running on port %s? set RENCANA_TEMPORAL_DEV_PORT)", err, cfg.TemporalDevPort)
+			return fmt.Errorf("%w (set RENCANA_TEMPORAL_DEV_PORT for another port)", err)
 		}
 		defer func() {
 			log.Info("stopping Temporal dev server")

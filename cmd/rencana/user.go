@@ -57,7 +57,7 @@ func runUser(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	var v domain.Validation
 	auth.ValidateUsername(&v, "--username", username)
-	auth.ValidatePassword(&v, "--password", password)
+	auth.ValidatePassword(&v, "--password", password, username, fullName)
 	if strings.TrimSpace(fullName) == "" {
 		v.Add("--full-name", "wajib diisi")
 	}

@@ -114,6 +114,38 @@ func TestWebSecurity(t *testing.T) {
 	var list struct{ Items []json.RawMessage }
 	require.NoError(t, json.NewDecoder(r2.Body).Decode(&list))
 	require.Len(t, list.Items, 1, "one proposal, not one per post")
+
+	// The account page lists the active sessions (this one marked, the
+	// API login above revocable) and refuses a weak new password.
+	resp, page = getPage(t, c, base+"/akun")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, page, "sesi ini")
+	require.Contains(t, page, "/cabut", "the other session can be ended")
+	token = csrfInput.FindStringSubmatch(page)[1]
+	resp, page = postForm(t, c, base+"/akun/kata-sandi", base, url.Values{"csrf": {token}, "current_password": {creds.Demo},
+		"new_password": {"aaaaaaaaaaaa"}, "new_password2": {"aaaaaaaaaaaa"}})
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, page, "pengulangan")
+
+	// Issue 23: Keluar revokes the session; the old cookie no longer
+	// opens /tugas (before, it did until the token expired).
+	_, page = getPage(t, c, base+"/tugas")
+	token = csrfInput.FindStringSubmatch(page)[1]
+	resp, _ = postForm(t, c, base+"/keluar", base, url.Values{"csrf": {token}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	stolen := webClient(t)
+	u, _ := url.Parse(base)
+	stolen.Jar.SetCookies(u, []*http.Cookie{session})
+	resp, _ = getPage(t, stolen, base+"/tugas")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "a logged-out cookie is refused")
+	require.True(t, strings.HasPrefix(resp.Header.Get("Location"), "/masuk"))
+
+	// An open redirect through lanjut= lands on the task page instead.
+	_, page = getPage(t, c, base+"/masuk")
+	token = csrfInput.FindStringSubmatch(page)[1]
+	resp, _ = postForm(t, c, base+"/masuk", base, url.Values{"csrf": {token}, "username": {"kec.andoolo"}, "password": {creds.Demo}, "lanjut": {"/\t/evil.com"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/tugas", resp.Header.Get("Location"))
 }
 
 var cycleOption = regexp.MustCompile(`<option value="(\d\d-\d{4})"`)

@@ -78,6 +78,7 @@ func NewAPI(cfg config.Config, secret []byte, db *store.DB, authz *policies.Enfo
 
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,
+		Require2FA:     cfg.Require2FA,
 	})
 }
 

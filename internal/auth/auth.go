@@ -4,6 +4,8 @@
 package auth
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -15,9 +17,6 @@ import (
 	"github.com/rencana-id/rencana/internal/domain"
 )
 
-// MinPasswordLength is the shortest password accepted for a new account.
-const MinPasswordLength = 8
-
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
 // ValidateUsername checks the shape of a username: 3-64 lowercase letters,
@@ -25,16 +24,6 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 func ValidateUsername(v *domain.Validation, field, username string) {
 	if !usernamePattern.MatchString(username) {
 		v.Add(field, "Nama pengguna harus 3-64 karakter: huruf kecil, angka, titik, garis bawah atau tanda hubung.")
-	}
-}
-
-// ValidatePassword checks a new password's length (bcrypt ignores bytes past 72).
-func ValidatePassword(v *domain.Validation, field, password string) {
-	switch {
-	case len(password) < MinPasswordLength:
-		v.Add(field, "Kata sandi minimal %d karakter.", MinPasswordLength)
-	case len(password) > 72:
-		v.Add(field, "Kata sandi maksimal 72 karakter.")
 	}
 }
 
@@ -61,7 +50,9 @@ func BurnPasswordCheck(password string) {
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 }
 
-// Tokens issues and verifies signed login tokens (JWT, HS256).
+// Tokens issues and verifies signed login tokens (JWT, HS256). Every token
+// names its session (the JWT id, "jti"): the API serves a token only while
+// that session is on record and not revoked (see api.IssueSession).
 type Tokens struct {
 	Secret []byte
 	TTL    time.Duration
@@ -71,11 +62,20 @@ type Tokens struct {
 // Issuer is the JWT "iss" rencana writes and demands.
 const Issuer = "rencana"
 
-// Issue returns a token for username and when it expires.
-func (t Tokens) Issue(username string) (string, time.Time, error) {
+// NewSessionID returns a random session id (128 bits, URL-safe): the
+// token's jti and the sessions table's key.
+func NewSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Issue returns a token for username in session and when it expires.
+func (t Tokens) Issue(session, username string) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(t.TTL)
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		ID:        session,
 		Subject:   username,
 		Issuer:    Issuer,
 		IssuedAt:  jwt.NewNumericDate(now),
@@ -91,8 +91,16 @@ func (t Tokens) Issue(username string) (string, time.Time, error) {
 // ErrInvalidToken covers every reason a token is refused.
 var ErrInvalidToken = errors.New("invalid token")
 
-// Parse verifies a token and returns its subject.
-func (t Tokens) Parse(token string) (string, error) {
+// Claims are what a verified token says: who, in which session.
+type Claims struct {
+	Username string
+	Session  string
+}
+
+// Parse verifies a token and returns its subject and session. A token
+// without a session id (issued before sessions existed) is refused: it
+// could not be revoked.
+func (t Tokens) Parse(token string) (Claims, error) {
 	var claims jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.Secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -100,10 +108,10 @@ func (t Tokens) Parse(token string) (string, error) {
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(t.now),
 	)
-	if err != nil || claims.Subject == "" {
-		return "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	if err != nil || claims.Subject == "" || claims.ID == "" {
+		return Claims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	return claims.Subject, nil
+	return Claims{Username: claims.Subject, Session: claims.ID}, nil
 }
 
 func (t Tokens) now() time.Time {

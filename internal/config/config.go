@@ -19,6 +19,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/rencana-id/rencana/internal/auth"
+	"github.com/rencana-id/rencana/internal/domain"
 )
 
 // Mode is the subcommand being configured; some rules differ per mode.
@@ -103,6 +106,15 @@ type Config struct {
 	// host). TEMPORAL_TLS=true turns on server-only TLS without a client
 	// certificate. The same variables as the Temporal CLI's.
 	TemporalTLS *tls.Config
+	// Require2FA makes admins and kepala dinas log in with a TOTP second
+	// factor: RENCANA_REQUIRE_2FA, true for `rencana serve`, false for
+	// `rencana dev` and `rencana bench` (the demo, scripts and the load
+	// benchmark's clients log in in one step).
+	Require2FA bool
+	// ReuseTemporal lets `rencana dev` use a Temporal server already
+	// listening on its port, which it did not start:
+	// RENCANA_REUSE_TEMPORAL (default false: refuse, name the port).
+	ReuseTemporal bool
 }
 
 // Getenv looks a variable up; tests pass a map-backed one.
@@ -202,17 +214,22 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 			bad("RENCANA_MAIL_FROM", "a sender address is required with RENCANA_SMTP_URL")
 		}
 	}
-	c.SecureCookies = mode != ModeDev
-	if v := strings.TrimSpace(getenv("RENCANA_SECURE_COOKIES")); v != "" {
-		switch strings.ToLower(v) {
-		case "1", "true", "yes":
-			c.SecureCookies = true
-		case "0", "false", "no":
-			c.SecureCookies = false
-		default:
-			bad("RENCANA_SECURE_COOKIES", "%q must be true or false", v)
+	boolVar := func(dst *bool, name string, def bool) {
+		*dst = def
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			switch strings.ToLower(v) {
+			case "1", "true", "yes":
+				*dst = true
+			case "0", "false", "no":
+				*dst = false
+			default:
+				bad(name, "%q must be true or false", v)
+			}
 		}
 	}
+	boolVar(&c.SecureCookies, "RENCANA_SECURE_COOKIES", mode != ModeDev)
+	boolVar(&c.Require2FA, "RENCANA_REQUIRE_2FA", mode == ModeServe)
+	boolVar(&c.ReuseTemporal, "RENCANA_REUSE_TEMPORAL", false)
 	for _, o := range splitList(getenv("RENCANA_CORS_ORIGINS")) {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -228,8 +245,13 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
-	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
-		bad("RENCANA_ADMIN_PASSWORD", "must be at least 8 characters")
+	if c.AdminPassword != "" {
+		var v domain.Validation
+		auth.ValidatePassword(&v, "RENCANA_ADMIN_PASSWORD", c.AdminPassword, "admin")
+		var de *domain.Error
+		if errors.As(v.Err(), &de) {
+			bad("RENCANA_ADMIN_PASSWORD", "refused by the password policy (at least 12 characters, not a common, repetitive or sequential password): %s", de.Fields[0].Message)
+		}
 	}
 
 	c.TokenTTL = 12 * time.Hour

@@ -100,3 +100,24 @@ func TestWebAndProxySettings(t *testing.T) {
 	require.Equal(t, []string{"https://sipd.example.go.id", "http://localhost:5173"}, c.CORSOrigins)
 	require.Equal(t, []string{"10.0.0.0/8"}, c.TrustedProxies)
 }
+
+// Issue 23: the second factor is required by default where it matters
+// (serve), not in dev; a weak bootstrap admin password stops start-up.
+func TestSecuritySettings(t *testing.T) {
+	dev, _, err := config.Load(config.ModeDev, nil, env(nil), io.Discard)
+	require.NoError(t, err)
+	require.False(t, dev.Require2FA)
+	require.False(t, dev.ReuseTemporal)
+	serveEnv := map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RENCANA_JWT_SECRET": "0123456789abcdef0123456789abcdef"}
+	serve, _, err := config.Load(config.ModeServe, nil, env(serveEnv), io.Discard)
+	require.NoError(t, err)
+	require.True(t, serve.Require2FA)
+	serveEnv["RENCANA_REQUIRE_2FA"] = "false"
+	serve, _, err = config.Load(config.ModeServe, nil, env(serveEnv), io.Discard)
+	require.NoError(t, err)
+	require.False(t, serve.Require2FA)
+	_, _, err = config.Load(config.ModeDev, nil, env(map[string]string{"RENCANA_ADMIN_PASSWORD": "aaaaaaaaaaaa"}), io.Discard)
+	require.ErrorContains(t, err, "RENCANA_ADMIN_PASSWORD")
+	_, _, err = config.Load(config.ModeDev, nil, env(map[string]string{"RENCANA_REQUIRE_2FA": "kadang"}), io.Discard)
+	require.ErrorContains(t, err, "RENCANA_REQUIRE_2FA")
+}

@@ -205,6 +205,32 @@ func (t table) get(r tableRow, col string) string {
 	return strings.TrimSpace(r.rec[i])
 }
 
+// cleanRow checks every cell of row (domain.CleanText: UTF-8, no control
+// character but line feeds and tabs, NFC) and normalises it in place;
+// problems go to add under the cell's column.
+func (t table) cleanRow(row tableRow, add func(col, format string, args ...any)) bool {
+	ok := true
+	for i, c := range row.rec {
+		clean, problem := domain.CleanText(c, true)
+		if problem != "" {
+			add(t.columnName(i), "%s", problem)
+			ok = false
+			continue
+		}
+		row.rec[i] = clean
+	}
+	return ok
+}
+
+func (t table) columnName(i int) string {
+	for name, j := range t.columns {
+		if j == i {
+			return name
+		}
+	}
+	return ""
+}
+
 // parseDecisions returns the decisions of well-formed rows, the problems
 // of the others and the position of each sheet in the file (to order
 // problems found later); err is set only when the file as a whole cannot be
@@ -250,11 +276,8 @@ func parseDecisions(r io.Reader, f Format) ([]Decision, problems, map[string]int
 		}
 		for _, row := range t.rows {
 			add := func(col, format string, args ...any) { ps.add(ti, t.sheet, row.n, col, format, args...) }
-			for _, c := range row.rec {
-				if !utf8.ValidString(c) {
-					add("", "Teks bukan UTF-8; simpan berkas sebagai CSV UTF-8 atau XLSX.")
-					break
-				}
+			if !t.cleanRow(row, add) {
+				continue
 			}
 			id, value := t.get(row, "proposal_id"), t.get(row, DecisionColumn)
 			if value == "" {

@@ -195,7 +195,10 @@ func TestParseDecisionsFileProblems(t *testing.T) {
 		{"no id column", "judul,keputusan_kementerian\nX,danai\n", export.CSV, "baris 1: proposal_id", "Kolom proposal_id"},
 		{"doubled column", "proposal_id,keputusan_kementerian,Keputusan_Kementerian\np1,danai,tolak\n", export.CSV, "baris 1: keputusan_kementerian", "lebih dari sekali"},
 		{"broken quotes", "proposal_id,keputusan_kementerian\n\"p1,danai\n", export.CSV, "baris 2", "Format CSV rusak"},
-		{"not utf-8", "proposal_id,keputusan_kementerian,sumber_dana\np1,danai,dak\np2,tolak \xff,x\n", export.CSV, "baris 3", "UTF-8"},
+		{"not utf-8", "proposal_id,keputusan_kementerian,sumber_dana\np1,danai,dak\np2,tolak \xff,x\n", export.CSV, "baris 3: keputusan_kementerian", "UTF-8"},
+		// Issue 23: control characters in imports, named by row and column.
+		{"NUL in a cell", "proposal_id,keputusan_kementerian,alasan\np2,tolak,di luar\x00 kewenangan\n", export.CSV, "baris 2: alasan", "karakter kendali"},
+		{"escape in a cell", "proposal_id,keputusan_kementerian\np1,danai\x1b\n", export.CSV, "baris 2: keputusan_kementerian", "karakter kendali"},
 		{"not an xlsx", "proposal_id", export.XLSX, "berkas", "tidak dapat dibaca"},
 		{"unknown format", "x", "ods", "format", "tidak dikenal"},
 	} {
@@ -207,10 +210,10 @@ func TestParseDecisionsFileProblems(t *testing.T) {
 
 	// Excel with an Indonesian locale: semicolons and a BOM; blank lines
 	// keep the row numbers a spreadsheet shows.
-	ds, err := export.ParseDecisions(strings.NewReader("\ufeffproposal_id;keputusan_kementerian;sumber_dana;alasan\n\np1;didanai;DAK;\np2;ditolak;;Di luar kewenangan\n"), export.CSV)
+	ds, err := export.ParseDecisions(strings.NewReader("\ufeffproposal_id;keputusan_kementerian;sumber_dana;alasan\n\np1;didanai;DAK;\np2;ditolak;;\"Di luar kewenangan\r\nKabupate\u0301n\"\n"), export.CSV)
 	require.NoError(t, err)
 	require.Equal(t, []export.Decision{
 		{ProposalID: "p1", Action: domain.ActionFund, FundingSource: "dak", Row: 3},
-		{ProposalID: "p2", Action: domain.ActionDecline, Comment: "Di luar kewenangan", Row: 4},
+		{ProposalID: "p2", Action: domain.ActionDecline, Comment: "Di luar kewenangan\nKabupat\u00e9n", Row: 4}, // NFC, one kind of line break
 	}, ds)
 }

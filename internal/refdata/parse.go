@@ -240,7 +240,10 @@ func tableRows(records [][]string, v *domain.Validation) []sheetRow {
 			if !ok || j >= len(rec) {
 				continue
 			}
-			s := strings.TrimSpace(rec[j])
+			s, problem := domain.CleanText(strings.TrimSpace(rec[j]), true)
+			if problem != "" {
+				v.Add(fmt.Sprintf("baris %d: %s", i+2, col), "%s", problem)
+			}
 			cells[col] = s
 			blank = blank && s == ""
 		}

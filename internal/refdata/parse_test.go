@@ -128,6 +128,13 @@ func TestParseNomenclatureRejects(t *testing.T) {
 			fields: map[string]string{"baris 1: pemda_level": "Kolom wajib"},
 		},
 		{
+			// Issue 23: control characters and bytes that are not UTF-8,
+			// named by row and column.
+			name:   "control characters and invalid UTF-8",
+			rows:   with(map[int][]string{3: {"2.17.01", "program", "provinsi", "PROGRAM\x00X"}, 6: {"2.17.07.2.01", "kegiatan", "kabkota", "Fasilitasi \xff"}}),
+			fields: map[string]string{"baris 4: nama": "karakter kendali", "baris 7: nama": "UTF-8"},
+		},
+		{
 			name:   "code shape",
 			rows:   with(map[int][]string{3: {"2.17.1", "program", "provinsi", "X"}, 6: {"2.17.07.3.01", "kegiatan", "provinsi", "X"}}),
 			fields: map[string]string{"baris 4: kode": "tidak berbentuk", "baris 7: kode": "tidak berbentuk"},

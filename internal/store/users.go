@@ -22,7 +22,18 @@ type User struct {
 	Disabled  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// TOTPSecret is the enabled second factor's secret; empty: none.
+	TOTPSecret string
+	// TOTPPending is a secret being enrolled, until a first code confirms it.
+	TOTPPending   string
+	TOTPEnabledAt *time.Time
+	// LastOTPStep is the TOTP time step last used, so a code is used once.
+	LastOTPStep       int64
+	PasswordChangedAt *time.Time
 }
+
+// HasSecondFactor reports whether u logs in with a TOTP code too.
+func (u User) HasSecondFactor() bool { return u.TOTPSecret != "" }
 
 // userRow maps the users table; it stays inside the store.
 type userRow struct {
@@ -33,6 +44,12 @@ type userRow struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Second factor and password age (schema 00009).
+	TOTPSecret        string     `gorm:"column:totp_secret"`
+	TOTPPending       string     `gorm:"column:totp_pending"`
+	TOTPEnabledAt     *time.Time `gorm:"column:totp_enabled_at"`
+	LastOTPStep       int64      `gorm:"column:last_otp_step"`
+	PasswordChangedAt *time.Time
 }
 
 func (userRow) TableName() string { return "users" }
@@ -66,8 +83,9 @@ func (db *DB) GetUser(ctx context.Context, username string) (User, error) {
 
 // SetPassword replaces a user's password hash.
 func (db *DB) SetPassword(ctx context.Context, username, hash string) error {
+	now := time.Now().UTC()
 	res := db.orm.WithContext(ctx).Model(&userRow{}).Where("username = ?", username).
-		Updates(map[string]any{"password_hash": hash, "updated_at": time.Now().UTC()})
+		Updates(map[string]any{"password_hash": hash, "password_changed_at": now, "updated_at": now})
 	if res.Error != nil {
 		return fmt.Errorf("set password: %w", res.Error)
 	}
