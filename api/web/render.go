@@ -49,6 +49,7 @@ func (h *Handler) parseTemplates() error {
 		"tanggal":   func(t time.Time, z *time.Location) string { return tanggal(t, z) },
 		"tanggalP":  func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
 		"dtinput":   tanggalInput,
+		"dateField": newDateField,
 		"needsNote": func(a domain.Action) bool { return noteRequired[a] },
 		"eqs":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join":      strings.Join,
@@ -66,6 +67,38 @@ func (h *Handler) parseTemplates() error {
 		h.pages[name] = t
 	}
 	return nil
+}
+
+// dateField is one date-and-time input with its Indonesian text beside it
+// (template "datefield" in layout.html).
+type dateField struct {
+	Name, Label, Value, Text, Error string
+}
+
+// newDateField builds a date field for name; at may be a time.Time, a
+// *time.Time or nil (empty field); posted, when not empty, is what the user
+// typed and wins over at.
+func newDateField(name, label string, at any, zone *time.Location, posted, errMsg string) dateField {
+	f := dateField{Name: name, Label: label, Error: errMsg}
+	var t time.Time
+	switch v := at.(type) {
+	case time.Time:
+		t = v
+	case *time.Time:
+		if v != nil {
+			t = *v
+		}
+	}
+	if posted != "" {
+		if p, err := time.ParseInLocation("2006-01-02T15:04", posted, zone); err == nil {
+			t = p
+		} else {
+			f.Value = posted
+			return f
+		}
+	}
+	f.Value, f.Text = tanggalInput(t, zone), tanggalPanjang(t, zone)
+	return f
 }
 
 func tanggalPtr(t *time.Time, z *time.Location) string {
