@@ -13,7 +13,7 @@ TEST_FLAGS            ?= -p 2 -count=1 -timeout 30m
 export RENCANA_TEMPORAL_CLI := $(BIN)/temporal
 export RENCANA_CHROMIUM     := $(CHROMIUM)
 
-.PHONY: help run build test lint bench clean FORCE
+.PHONY: help run build test lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,7 +23,14 @@ run: build ## Run the whole stack on embedded defaults (SQLite, Temporal dev ser
 
 build: $(BIN)/rencana $(BIN)/temporal ## Build bin/rencana and bin/temporal (the Temporal CLI, once per version)
 
-$(BIN)/rencana: FORCE
+# bin/rencana is rebuilt only when something that goes into it changed: Go
+# sources (not tests) and the files embedded in it (templates, styles,
+# scripts, migrations, policies, reference data). A second `make run` with
+# nothing changed starts at once instead of waiting for the linker.
+RENCANA_INPUTS := go.mod go.sum $(shell find . \( -path ./bin -o -path ./.data -o -path ./test-artifacts -o -path ./.git -o -name testdata \) -prune -o \
+	-type f \( -name '*.go' ! -name '*_test.go' -o -name '*.html' -o -name '*.css' -o -name '*.js' -o -name '*.sql' -o -name '*.csv' -o -name '*.conf' -o -name '*.gz' \) -print)
+
+$(BIN)/rencana: $(RENCANA_INPUTS)
 	$(GO) build -o $@ ./cmd/rencana
 
 # The CLI takes minutes to build: it is built once per version into
@@ -67,5 +74,3 @@ bench: build ## Load benchmark (rencana bench), then the Go benchmarks (medians 
 clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir
 	rm -f $(BIN)/rencana
 	rm -rf .data
-
-FORCE:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,35 +46,65 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		_ = l.Close()
 	}
 
+	// The Temporal dev server takes about a second to come up; the
+	// database (migrations, reference data check, policies) is opened
+	// meanwhile, so a second start waits for the slower of the two, not
+	// their sum.
+	began := time.Now()
+	type devResult struct {
+		dev  *devserver.Server
+		err  error
+		took time.Duration
+	}
 	temporalAddr, uiURL := cfg.TemporalAddress, ""
+	var devDone chan devResult
 	if temporalAddr == "" {
-		start := time.Now()
 		logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 		if err != nil {
 			return err
 		}
 		defer logFile.Close()
-		dev, err := devserver.Start(ctx, devserver.Options{
-			HostPort:  "127.0.0.1:" + cfg.TemporalDevPort,
-			Namespace: cfg.TemporalNamespace,
-			DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
-			UIPort:    cfg.TemporalUIPort,
-			Output:    logFile,
-			Logger:    log,
-		})
-		if err != nil {
-			return fmt.Errorf("%w (is another `rencana dev` or Temporal running on port %s? set RENCANA_TEMPORAL_DEV_PORT)", err, cfg.TemporalDevPort)
+		devDone = make(chan devResult, 1)
+		go func() {
+			start := time.Now()
+			dev, err := devserver.Start(ctx, devserver.Options{
+				HostPort:  "127.0.0.1:" + cfg.TemporalDevPort,
+				Namespace: cfg.TemporalNamespace,
+				DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
+				UIPort:    cfg.TemporalUIPort,
+				Output:    logFile,
+				Logger:    log,
+			})
+			devDone <- devResult{dev, err, time.Since(start)}
+		}()
+	}
+	// waitDev collects the dev server, so that it is stopped on every
+	// return, the early ones included.
+	var dev *devserver.Server
+	waitDev := func() error {
+		if devDone == nil {
+			return nil
 		}
-		defer func() {
+		r := <-devDone
+		devDone = nil
+		if r.err != nil {
+			return fmt.Errorf("%w (is another `rencana dev` or Temporal running on port %s? set RENCANA_TEMPORAL_DEV_PORT)", r.err, cfg.TemporalDevPort)
+		}
+		dev = r.dev
+		temporalAddr = dev.HostPort()
+		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
+		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", r.took.Round(time.Millisecond).String())
+		return nil
+	}
+	defer func() {
+		_ = waitDev()
+		if dev != nil {
 			log.Info("stopping Temporal dev server")
 			if err := dev.Stop(); err != nil {
 				log.Warn("Temporal dev server stop", "err", err)
 			}
-		}()
-		temporalAddr = dev.HostPort()
-		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
-		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond).String())
-	}
+		}
+	}()
 
 	db, err := openStore(ctx, cfg, log, true)
 	if err != nil {
@@ -85,6 +116,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer authz.Close()
+	storeReady := time.Since(began)
+	if err := waitDev(); err != nil {
+		return err
+	}
 
 	tc, err := dialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
 	if err != nil {
@@ -94,11 +129,26 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := startMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
+	// Starting the worker takes most of a second (the SDK checks the
+	// namespace and starts its pollers); the API can serve meanwhile, as
+	// an Update sent before the first poll simply waits for it. A worker
+	// that fails to start stops everything.
 	w := newWorker(tc, db)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	workerStarted := make(chan error, 1)
+	go func() {
+		err := w.Start()
+		if err != nil {
+			stop(fmt.Errorf("start worker: %w", err))
+		}
+		workerStarted <- err
+	}()
+	defer func() {
+		if <-workerStarted == nil {
+			w.Stop()
+		}
+	}()
 
 	// After the worker: the demo cycle is opened through its workflow.
 	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), log)
@@ -110,8 +160,16 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	log.Info("ready", "duration", time.Since(began).Round(time.Millisecond).String(),
+		"database", storeReady.Round(time.Millisecond).String())
 	printBanner(stdout, cfg, uiURL, creds)
-	return serveUntilDone(ctx, h, cfg.Addr, log)
+	if err := serveUntilDone(ctx, h, cfg.Addr, log); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 // devCredentials are the passwords of the admin and demo accounts; they are
