@@ -258,7 +258,7 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
-	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas()} {
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), notificationSchemas()} {
 		for k, v := range extra {
 			all[k] = v
 		}
@@ -276,7 +276,8 @@ var (
 func Operations() []Operation {
 	ops := coreOperations()
 	ops = append(ops, cycleOperations()...)
-	return append(ops, exportOperations()...)
+	ops = append(ops, exportOperations()...)
+	return append(ops, notificationOperations()...)
 }
 
 func coreOperations() []Operation {

@@ -96,6 +96,8 @@ var matrix = []struct {
 	{ObjReference, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
 	{ObjReference, ActImport, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
 	{ObjTasks, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN"}},
+	{ObjNotifications, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
+	{ObjNotifications, ActUpdate, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
 }
 
 // matrixCell is one row of the flattened matrix: a user, a request, an answer.

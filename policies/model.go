@@ -48,6 +48,10 @@ const (
 	// ObjBUMDes is the record of businesses village enterprises run, which
 	// consolidation warns about; decided on the business's desa.
 	ObjBUMDes = "bumdes"
+	// ObjNotifications is a user's own notification centre: read the
+	// list, update (mark read). Decided on "*": it holds only what was
+	// addressed to the caller.
+	ObjNotifications = "notifications"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
