@@ -22,6 +22,7 @@ type pageData struct {
 	Error  string // the page-level error
 	Fields map[string]string
 	Zone   *time.Location
+	Unread int64 // unread notifications, shown in the header
 	Data   any
 }
 
@@ -59,7 +60,7 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "notifications"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
@@ -172,7 +173,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 
 // base fills the layout's parts for a signed-in page.
 func (s *session) base(title, nav string) pageData {
-	return pageData{Title: title, User: &s.user, CSRF: s.csrf, Nav: nav, Zone: s.user.zone()}
+	return pageData{Title: title, User: &s.user, CSRF: s.csrf, Nav: nav, Zone: s.user.zone(), Unread: s.unread}
 }
 
 // eventLabel names a history event: an action, or one of the events the
