@@ -111,15 +111,15 @@ type ProposalInput struct {
 // ProposalState is everything the workflow knows; continue-as-new carries it
 // whole to the next run.
 type ProposalState struct {
-	Proposal     Proposal                 `json:"proposal"`
-	Calendar     domain.Calendar          `json:"calendar"`
-	Seq          int64                    `json:"seq"` // seq of the last recorded event
-	Created      bool                     `json:"created"`
-	ReminderSent bool                     `json:"reminder_sent"`
+	Proposal     Proposal        `json:"proposal"`
+	Calendar     domain.Calendar `json:"calendar"`
+	Seq          int64           `json:"seq"` // seq of the last recorded event
+	Created      bool            `json:"created"`
+	ReminderSent bool            `json:"reminder_sent"`
 	// RemindedStage is the stage whose deadline reminder has gone out
 	// (NoticeDeadlineReminder); empty when none.
-	RemindedStage domain.Stage `json:"reminded_stage,omitempty"`
-	Pending      []activities.NotifyInput `json:"pending,omitempty"` // notifications not yet delivered
+	RemindedStage domain.Stage             `json:"reminded_stage,omitempty"`
+	Pending       []activities.NotifyInput `json:"pending,omitempty"` // notifications not yet delivered
 }
 
 // Draft is the content of a proposal as its author writes it. A draft may
