@@ -177,3 +177,24 @@ func (db *DB) ReleaseDigest(ctx context.Context, username, day string) error {
 	}
 	return nil
 }
+
+// MailRecipient is an enabled user with a mail address: who gets a digest.
+type MailRecipient struct {
+	Username string
+	FullName string
+	Email    string
+}
+
+// MailRecipients lists the enabled users that have a mail address, by
+// username.
+func (db *DB) MailRecipients(ctx context.Context) ([]MailRecipient, error) {
+	var rows []userRow
+	if err := db.Gorm.WithContext(ctx).Where("email <> '' AND NOT disabled").Order("username").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("mail recipients: %w", err)
+	}
+	out := make([]MailRecipient, len(rows))
+	for i, r := range rows {
+		out[i] = MailRecipient{Username: r.Username, FullName: r.FullName, Email: r.Email}
+	}
+	return out, nil
+}
