@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	gormadapter "github.com/casbin/gorm-adapter/v3"
@@ -70,8 +71,15 @@ func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
 		if g.Scope != domain.NationalScope {
 			v.Add("scope", "Peran %s berlaku nasional: cakupannya harus \"*\".", g.Role)
 		}
-	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got != lvl {
+	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got < lvl || (got != lvl && len(g.Actions) == 0) {
+		// A delegation (named actions) may reach one region below the
+		// role's level: a kab/kota's review of one kecamatan.
 		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, levelExample[lvl])
+	}
+	for i, a := range g.Actions {
+		if a == "" || strings.Contains(a, "|") {
+			v.Add(fmt.Sprintf("actions[%d]", i), "Aksi %q tidak valid.", a)
+		}
 	}
 	if g.ValidFrom != nil {
 		t := g.ValidFrom.UTC().Truncate(time.Second)
@@ -101,7 +109,7 @@ func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.G
 	if by == username {
 		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak dapat mengubah hak akses Anda sendiri.")
 	}
-	entry, err := parseGrant(string(g.Role), g.Scope, timeField(g.ValidFrom), timeField(g.ValidUntil))
+	entry, err := parseGrant(string(g.Role), g.Scope, timeField(g.ValidFrom), timeField(g.ValidUntil), actionsField(g.Actions))
 	if err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
@@ -125,7 +133,7 @@ func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.G
 			return fmt.Errorf("policies: replace grant: %w", err)
 		}
 		row := gormadapter.CasbinRule{Ptype: "g", V0: username, V1: string(g.Role), V2: g.Scope,
-			V3: timeField(g.ValidFrom), V4: timeField(g.ValidUntil)}
+			V3: timeField(g.ValidFrom), V4: timeField(g.ValidUntil), V5: actionsField(g.Actions)}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("policies: add grant: %w", err)
 		}
@@ -177,7 +185,7 @@ func (a *Enforcer) RemoveGrant(ctx context.Context, by, username string, role do
 			return fmt.Errorf("policies: remove grant: %w", err)
 		}
 		for _, r := range rows {
-			e, err := parseGrant(r.V1, r.V2, r.V3, r.V4)
+			e, err := parseGrant(r.V1, r.V2, r.V3, r.V4, r.V5)
 			g := domain.Grant{Role: role, Scope: scope}
 			if err == nil {
 				g = e.grant()

@@ -52,6 +52,10 @@ const (
 	// list, update (mark read). Decided on "*": it holds only what was
 	// addressed to the caller.
 	ObjNotifications = "notifications"
+	// ObjDelegations is a kepala dinas's delegation of named actions of
+	// his role: create (decided on the delegated scope), read (one's own,
+	// given or received).
+	ObjDelegations = "delegations"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action

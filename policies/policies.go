@@ -274,18 +274,18 @@ func (a *Enforcer) load(ctx context.Context) (*state, error) {
 
 func (a *Enforcer) loadGrants(ctx context.Context) (map[string][]grantEntry, error) {
 	rows, err := a.db.Gorm.WithContext(ctx).Raw(
-		"SELECT v0, v1, v2, v3, v4 FROM casbin_rule WHERE ptype = 'g'").Rows()
+		"SELECT v0, v1, v2, v3, v4, v5 FROM casbin_rule WHERE ptype = 'g'").Rows()
 	if err != nil {
 		return nil, fmt.Errorf("policies: load grants: %w", err)
 	}
 	defer rows.Close()
 	grants := make(map[string][]grantEntry)
-	var user, role, scope, from, until string
+	var user, role, scope, from, until, actions string
 	for rows.Next() {
-		if err := rows.Scan(&user, &role, &scope, &from, &until); err != nil {
+		if err := rows.Scan(&user, &role, &scope, &from, &until, &actions); err != nil {
 			return nil, fmt.Errorf("policies: scan grant: %w", err)
 		}
-		g, err := parseGrant(role, scope, from, until)
+		g, err := parseGrant(role, scope, from, until, actions)
 		if err != nil {
 			// A hand-edited bad row must not lock everyone out.
 			a.log.Warn("ignoring invalid grant", "username", user, "role", role, "scope", scope, "error", err)
