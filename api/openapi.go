@@ -258,7 +258,7 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
-	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), notificationSchemas()} {
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), notificationSchemas(), delegationSchemas()} {
 		for k, v := range extra {
 			all[k] = v
 		}
@@ -277,7 +277,8 @@ func Operations() []Operation {
 	ops := coreOperations()
 	ops = append(ops, cycleOperations()...)
 	ops = append(ops, exportOperations()...)
-	return append(ops, notificationOperations()...)
+	ops = append(ops, notificationOperations()...)
+	return append(ops, delegationOperations()...)
 }
 
 func coreOperations() []Operation {

@@ -96,6 +96,9 @@ type Authorizer interface {
 	AddGrant(ctx context.Context, by, username string, g domain.Grant) error
 	RemoveGrant(ctx context.Context, by, username string, role domain.Role, scope string) error
 	GrantEvents(ctx context.Context, username string) ([]GrantEvent, error)
+	// RoleActions lists the proposal actions role may take in some stage:
+	// what a kepala dinas may delegate of his role.
+	RoleActions(role domain.Role) []domain.Action
 }
 
 var _ Authorizer = (*Enforcer)(nil)
@@ -487,4 +490,21 @@ func (a *Enforcer) Holders(_ context.Context, role domain.Role, region string, a
 	a.mu.RUnlock()
 	sort.Strings(out)
 	return out, nil
+}
+
+// RoleActions lists, in domain.Actions order, the proposal actions the
+// policy gives role in at least one stage.
+func (a *Enforcer) RoleActions(role domain.Role) []domain.Action {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var out []domain.Action
+	for _, act := range domain.Actions {
+		for _, st := range domain.Stages {
+			if a.st.roleAllows(role, StageObject(st), string(act)) {
+				out = append(out, act)
+				break
+			}
+		}
+	}
+	return out
 }
