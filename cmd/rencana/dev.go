@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,7 +28,10 @@ import (
 // child, migrations and reference data, worker and API, demo data on a new
 // database. Ctrl-C stops all of it, the child included.
 func runDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := config.Load(config.ModeDev, args, getenv, stderr)
+	var noDemo bool
+	cfg, _, err := config.Load(config.ModeDev, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&noDemo, "no-demo", false, "on a new database create only the admin account: no demo users, cycle or proposals")
+	})
 	if err != nil {
 		return err
 	}
@@ -151,7 +155,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}()
 
 	// After the worker: the demo cycle is opened through its workflow.
-	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), log)
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, log)
 	if err != nil {
 		return err
 	}
@@ -198,9 +202,9 @@ func demoCycleOpener(tc client.Client, db *store.DB) demo.CycleOpener {
 	}
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, log *slog.Logger) (devCredentials, error) {
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, log *slog.Logger) (creds devCredentials, err error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
-	creds := readCredentials(path)
+	creds = readCredentials(path)
 	if cfg.AdminPassword != "" {
 		creds.Admin = cfg.AdminPassword
 	}
@@ -210,8 +214,19 @@ func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, aut
 	if creds.Demo == "" {
 		creds.Demo = demo.GeneratePassword()
 	}
+	defer func() {
+		// A database started with --no-demo has no demo users to announce.
+		if _, err := db.GetUser(ctx, demo.Users[0].Username); err != nil {
+			creds.Demo = ""
+		}
+	}()
 	if created, err := demo.EnsureAdmin(ctx, db, authz, creds.Admin); err != nil {
 		return creds, err
+	} else if created && !withDemo {
+		log.Info("started clean (--no-demo): only the admin account")
+		if err := os.WriteFile(path, []byte("admin="+creds.Admin+"\n"), 0o600); err != nil {
+			return creds, err
+		}
 	} else if created {
 		cycle, err := demo.Seed(ctx, db, authz, creds.Demo, time.Now(), open)
 		if err != nil {
@@ -252,6 +267,10 @@ func printBanner(w io.Writer, cfg config.Config, uiURL string, creds devCredenti
 		fmt.Fprintf(w, "  Temporal UI   %s\n", uiURL)
 	}
 	fmt.Fprintf(w, "\n  Log in as admin with password %s\n", creds.Admin)
+	if creds.Demo == "" {
+		fmt.Fprintf(w, "  No demo data (started with --no-demo).\n\n  Ctrl-C stops everything.\n\n")
+		return
+	}
 	fmt.Fprintf(w, "  Demo users (password %s): ", creds.Demo)
 	for i, u := range demo.Users {
 		if i > 0 {
