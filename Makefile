@@ -55,7 +55,18 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium || \
 	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium )
 
-test: build $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
+# axe-core (accessibility rules) from the npm registry, once per version,
+# for the browser tests to inject into every page.
+AXE_VERSION           := 4.10.3
+AXE                   := $(BIN)/axe-core-$(AXE_VERSION)/node_modules/axe-core/axe.min.js
+export RENCANA_AXE    := $(AXE)
+
+$(AXE):
+	@echo "installing axe-core $(AXE_VERSION) for the browser tests"
+	mkdir -p $(BIN)/axe-core-$(AXE_VERSION)
+	npm install --prefix $(BIN)/axe-core-$(AXE_VERSION) --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+test: build $(CHROMIUM) $(AXE) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
 
