@@ -35,7 +35,14 @@ run: build ## Run the whole stack on embedded defaults (SQLite, Temporal dev ser
 
 build: $(BIN)/rencana $(BIN)/temporal ## Build bin/rencana and bin/temporal (the Temporal CLI, once per version)
 
-$(BIN)/rencana: FORCE
+# bin/rencana is rebuilt only when something that goes into it changed: Go
+# sources (not tests) and the files embedded in it (templates, styles,
+# scripts, migrations, policies, reference data). A second `make run` with
+# nothing changed starts at once instead of waiting for the linker.
+RENCANA_INPUTS := go.mod go.sum $(shell find . \( -path ./bin -o -path ./.data -o -path ./test-artifacts -o -path ./.git -o -name testdata \) -prune -o \
+	-type f \( -name '*.go' ! -name '*_test.go' -o -name '*.html' -o -name '*.css' -o -name '*.js' -o -name '*.sql' -o -name '*.csv' -o -name '*.conf' -o -name '*.gz' \) -print)
+
+$(BIN)/rencana: $(RENCANA_INPUTS)
 	$(GO) build -o $@ ./cmd/rencana
 
 # The load generator is a binary of its own (the product carries none of it).
@@ -82,7 +89,18 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium || \
 	  ( $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium )
 
-test: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(CHROMIUM) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
+# axe-core (accessibility rules) from the npm registry, once per version,
+# for the browser tests to inject into every page.
+AXE_VERSION           := 4.10.3
+AXE                   := $(BIN)/axe-core-$(AXE_VERSION)/node_modules/axe-core/axe.min.js
+export RENCANA_AXE    := $(AXE)
+
+$(AXE):
+	@echo "installing axe-core $(AXE_VERSION) for the browser tests"
+	mkdir -p $(BIN)/axe-core-$(AXE_VERSION)
+	npm install --prefix $(BIN)/axe-core-$(AXE_VERSION) --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+
+test: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) $(CHROMIUM) $(AXE) ## Run every test: unit, integration (Temporal dev server), PostgreSQL, browser
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
 
@@ -108,5 +126,4 @@ bench: build $(BIN)/rencana-bench ## Load benchmark (rencana-bench), then the Go
 clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir
 	rm -f $(BIN)/rencana $(BIN)/rencana-bench
 	rm -rf .data
-
 FORCE:

@@ -33,6 +33,10 @@ import (
 // ("The consolidated list"), on purpose not taken from the code.
 const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecamatan,kecamatan,proposal_id,judul,kategori,kode_sub_kegiatan,sub_kegiatan,indikator,target,satuan,pagu_usulan,pagu_konsolidasi,sumber_dana,prioritas,tahapan,keputusan_rakorda"
 
+// labelColumns follow DESIGN.md's columns in both formats: the Indonesian
+// labels of kategori, sumber_dana and tahapan for people (issue 22).
+const labelColumns = ",nama_kategori,nama_sumber_dana,nama_tahapan"
+
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // listStages are the stages of docs/ARCHITECTURE.md's consolidated list: every
@@ -180,7 +184,7 @@ func TestConsolidatedExportTotals(t *testing.T) {
 		// The province sheet's own rows add up to its total row too.
 		rows, err := f.GetRows("74 Sulawesi Tenggara", excelize.Options{RawCellValue: true})
 		require.NoError(t, err)
-		require.Equal(t, designHeader, strings.Join(rows[0], ","))
+		require.Equal(t, designHeader+labelColumns, strings.Join(rows[0], ","))
 		var sum, n int64
 		for _, row := range rows[1 : len(rows)-1] {
 			if len(row) > 7 && row[7] != "" { // a proposal, not a subtotal
@@ -214,7 +218,7 @@ func TestConsolidatedExportTotals(t *testing.T) {
 		raw := e.download(liaison, fmt.Sprintf("/api/v1/exports/consolidated?fiscal_year=%d", fy), "text/csv",
 			fmt.Sprintf("konsolidasi_semua_provinsi_%d.csv", fy))
 		header, _, _ := bytes.Cut(raw, []byte("\n"))
-		require.Equal(t, designHeader, strings.TrimRight(string(header), "\r"))
+		require.Equal(t, designHeader+labelColumns, strings.TrimRight(string(header), "\r"))
 		recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 		require.NoError(t, err)
 		require.EqualValues(t, national.N, len(recs)-1)
@@ -513,8 +517,9 @@ func TestMinistryDecisionsUpload(t *testing.T) {
 		require.Empty(t, e.decisionEvents(all...))
 
 		// A proposal of another cycle in a file uploaded for this one.
-		row := make([]string, 23)
-		row[7], row[17], row[21] = sel, "apbd_provinsi", "danai"
+		// 21 DESIGN.md columns, 3 label columns, then the two answers.
+		row := make([]string, 26)
+		row[7], row[17], row[24] = sel, "apbd_provinsi", "danai"
 		withSulsel := append(answerCSV(t, exported, map[string][3]string{a: {"danai", "", ""}}), []byte(strings.Join(row, ",")+"\n")...)
 		r = e.upload(liaison, "cycle_id="+c74, "jawaban.csv", withSulsel)
 		requireField(t, r, "baris 6: proposal_id")

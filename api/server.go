@@ -243,6 +243,8 @@ func (s *Server) routes() {
 
 	s.cycleRoutes(v1, a)
 	s.exportRoutes(v1, a)
+	s.notificationRoutes(v1, a)
+	s.delegationRoutes(v1, a)
 }
 
 // exemptBodyLimit takes rt out of the global MaxBodyBytes limit. Only for

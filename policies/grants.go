@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rencana-id/rencana/internal/domain"
@@ -53,8 +54,15 @@ func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
 		if g.Scope != domain.NationalScope {
 			v.Add("scope", "Peran %s berlaku nasional: cakupannya harus \"*\".", g.Role)
 		}
-	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got != lvl {
+	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got < lvl || (got != lvl && len(g.Actions) == 0) {
+		// A delegation (named actions) may reach one region below the
+		// role's level: a kab/kota's review of one kecamatan.
 		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, levelExample[lvl])
+	}
+	for i, a := range g.Actions {
+		if a == "" || strings.Contains(a, "|") {
+			v.Add(fmt.Sprintf("actions[%d]", i), "Aksi %q tidak valid.", a)
+		}
 	}
 	if g.ValidFrom != nil {
 		t := g.ValidFrom.UTC().Truncate(time.Second)
@@ -84,7 +92,7 @@ func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.G
 	if by == username {
 		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak dapat mengubah hak akses Anda sendiri.")
 	}
-	entry, err := parseGrant(string(g.Role), g.Scope, timeField(g.ValidFrom), timeField(g.ValidUntil))
+	entry, err := parseGrant(string(g.Role), g.Scope, timeField(g.ValidFrom), timeField(g.ValidUntil), actionsField(g.Actions))
 	if err != nil {
 		return fmt.Errorf("policies: %w", err)
 	}
@@ -109,7 +117,7 @@ func (a *Enforcer) AddGrant(ctx context.Context, by, username string, g domain.G
 			return fmt.Errorf("policies: %w", err)
 		}
 		if err := tx.InsertGrant(store.GrantLine{Username: username, Role: string(g.Role), Scope: g.Scope,
-			ValidFrom: timeField(g.ValidFrom), ValidUntil: timeField(g.ValidUntil)}); err != nil {
+			ValidFrom: timeField(g.ValidFrom), ValidUntil: timeField(g.ValidUntil), Actions: actionsField(g.Actions)}); err != nil {
 			return fmt.Errorf("policies: %w", err)
 		}
 		return audit(tx, by, username, g, GrantChangeGrant)
@@ -162,7 +170,7 @@ func (a *Enforcer) RemoveGrant(ctx context.Context, by, username string, role do
 			return fmt.Errorf("policies: %w", err)
 		}
 		for _, r := range rows {
-			e, err := parseGrant(r.Role, r.Scope, r.ValidFrom, r.ValidUntil)
+			e, err := parseGrant(r.Role, r.Scope, r.ValidFrom, r.ValidUntil, r.Actions)
 			g := domain.Grant{Role: role, Scope: scope}
 			if err == nil {
 				g = e.grant()

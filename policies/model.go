@@ -56,6 +56,14 @@ const (
 	ObjCycleEvents = "cycle_events"
 	// ObjLockProgress is the progress of a cycle's lock.
 	ObjLockProgress = "lock_progress"
+	// ObjNotifications is a user's own notification centre: read the
+	// list, update (mark read). Decided on "*": it holds only what was
+	// addressed to the caller.
+	ObjNotifications = "notifications"
+	// ObjDelegations is a kepala dinas's delegation of named actions of
+	// his role: create (decided on the delegated scope), read (one's own,
+	// given or received).
+	ObjDelegations = "delegations"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action

@@ -96,6 +96,9 @@ type Authorizer interface {
 	AddGrant(ctx context.Context, by, username string, g domain.Grant) error
 	RemoveGrant(ctx context.Context, by, username string, role domain.Role, scope string) error
 	GrantEvents(ctx context.Context, username string) ([]GrantEvent, error)
+	// RoleActions lists the proposal actions role may take in some stage:
+	// what a kepala dinas may delegate of his role.
+	RoleActions(role domain.Role) []domain.Action
 }
 
 var _ Authorizer = (*Enforcer)(nil)
@@ -228,7 +231,7 @@ func (a *Enforcer) loadGrants(ctx context.Context) (map[string][]grantEntry, err
 	}
 	grants := make(map[string][]grantEntry)
 	for _, l := range lines {
-		g, err := parseGrant(l.Role, l.Scope, l.ValidFrom, l.ValidUntil)
+		g, err := parseGrant(l.Role, l.Scope, l.ValidFrom, l.ValidUntil, l.Actions)
 		if err != nil {
 			// A hand-edited bad row must not lock everyone out.
 			a.log.Warn("ignoring invalid grant", "username", l.Username, "role", l.Role, "scope", l.Scope, "error", err)
@@ -404,4 +407,21 @@ func (a *Enforcer) Holders(_ context.Context, role domain.Role, region string, a
 	a.mu.RUnlock()
 	sort.Strings(out)
 	return out, nil
+}
+
+// RoleActions lists, in domain.Actions order, the proposal actions the
+// policy gives role in at least one stage.
+func (a *Enforcer) RoleActions(role domain.Role) []domain.Action {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var out []domain.Action
+	for _, act := range domain.Actions {
+		for _, st := range domain.Stages {
+			if a.st.roleAllows(role, StageObject(st), string(act)) {
+				out = append(out, act)
+				break
+			}
+		}
+	}
+	return out
 }

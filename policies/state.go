@@ -3,7 +3,9 @@ package policies
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -25,12 +27,20 @@ type grantEntry struct {
 	from  int64 // unix seconds, inclusive; math.MinInt64 when unbounded
 	until int64 // unix seconds, exclusive; math.MaxInt64 when unbounded
 	rank  int   // position of role in domain.Roles, for stable ordering
+	// actions, when not nil, limits a delegated grant to these actions
+	// (reading is always allowed).
+	actions []string
+}
+
+// allows reports whether the grant may be used for act at all.
+func (g grantEntry) allows(act string) bool {
+	return g.actions == nil || act == ActRead || slices.Contains(g.actions, act)
 }
 
 func (g grantEntry) activeAt(sec int64) bool { return g.from <= sec && sec < g.until }
 
 func (g grantEntry) grant() domain.Grant {
-	out := domain.Grant{Role: g.role, Scope: g.scope}
+	out := domain.Grant{Role: g.role, Scope: g.scope, Actions: slices.Clone(g.actions)}
 	if g.from != math.MinInt64 {
 		t := time.Unix(g.from, 0).UTC()
 		out.ValidFrom = &t
@@ -127,7 +137,7 @@ func (s *state) decide(username, obj, act, region string, sec int64) Decision {
 	)
 	for i := range gs {
 		g := &gs[i]
-		if !g.activeAt(sec) {
+		if !g.activeAt(sec) || !g.allows(act) {
 			continue
 		}
 		rs, ok := s.perms[permKey{role: g.role, obj: obj, act: act}]
@@ -175,9 +185,14 @@ func timeField(t *time.Time) string {
 	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 }
 
-// parseGrant turns a `g` line (username, role, scope, from, until) into an
-// entry; it rejects what no valid AddGrant could have written.
-func parseGrant(role, scope, from, until string) (grantEntry, error) {
+// actionsField renders a delegation's actions as stored in casbin_rule's
+// v5: joined by "|", "" for an unrestricted grant.
+func actionsField(actions []string) string { return strings.Join(actions, "|") }
+
+// parseGrant turns a `g` line (username, role, scope, from, until,
+// actions) into an entry; it rejects what no valid AddGrant could have
+// written.
+func parseGrant(role, scope, from, until, actions string) (grantEntry, error) {
 	r := domain.Role(role)
 	rank, ok := roleRank[r]
 	if !ok {
@@ -187,6 +202,9 @@ func parseGrant(role, scope, from, until string) (grantEntry, error) {
 		return grantEntry{}, fmt.Errorf("empty scope")
 	}
 	e := grantEntry{role: r, scope: scope, from: math.MinInt64, until: math.MaxInt64, rank: rank}
+	if actions != "" {
+		e.actions = strings.Split(actions, "|")
+	}
 	if from != "" {
 		t, err := time.Parse(time.RFC3339, from)
 		if err != nil {

@@ -69,6 +69,14 @@ const (
 	NoticeReviewReminder  = "review_reminder"  // to the kab/kota reviewers, before the review deadline
 	NoticeReviewOverdue   = "review_overdue"   // to the kepala dinas kab/kota, escalation
 	NoticeStageChanged    = "stage_changed"    // to the creator, when someone else moved it
+	// NoticeDeadlineReminder goes, ReminderBefore the deadline of the
+	// stage a proposal is in, to whoever acts in that stage: the
+	// submitters of a draft, the Kepala Dinas provinsi at Rakorda, the
+	// provincial planners at consolidation, the ministry liaison, the
+	// mapping planners. (Review keeps NoticeReviewReminder.)
+	NoticeDeadlineReminder = "deadline_reminder"
+	// NoticeDeadlineReminderOwner is the same reminder to a draft's creator.
+	NoticeDeadlineReminderOwner = "deadline_reminder_owner"
 )
 
 // ReminderBefore is how long before the review deadline the kab/kota
@@ -96,12 +104,15 @@ type ProposalInput struct {
 // ProposalState is everything the workflow knows; continue-as-new carries it
 // whole to the next run.
 type ProposalState struct {
-	Proposal     domain.Proposal          `json:"proposal"`
-	Calendar     domain.Calendar          `json:"calendar"`
-	Seq          int64                    `json:"seq"` // seq of the last recorded event
-	Created      bool                     `json:"created"`
-	ReminderSent bool                     `json:"reminder_sent"`
-	Pending      []activities.NotifyInput `json:"pending,omitempty"` // notifications not yet delivered
+	Proposal     domain.Proposal `json:"proposal"`
+	Calendar     domain.Calendar `json:"calendar"`
+	Seq          int64           `json:"seq"` // seq of the last recorded event
+	Created      bool            `json:"created"`
+	ReminderSent bool            `json:"reminder_sent"`
+	// RemindedStage is the stage whose deadline reminder has gone out
+	// (NoticeDeadlineReminder); empty when none.
+	RemindedStage domain.Stage             `json:"reminded_stage,omitempty"`
+	Pending       []activities.NotifyInput `json:"pending,omitempty"` // notifications not yet delivered
 }
 
 // Draft is the content of a proposal as its author writes it. A draft may

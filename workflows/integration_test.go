@@ -313,7 +313,11 @@ func (e *itEnv) assertTrail(id string, steps []step) {
 	for _, n := range notes {
 		kinds[n.Kind]++
 	}
-	require.Equal(t, map[string]int{workflows.NoticeReviewRequested: 2, workflows.NoticeStageChanged: 8}, kinds)
+	// openCalendar's submission deadline is an hour away and Rakorda ends
+	// within a day: both reminders go out as the proposal enters the stage
+	// (to the creator and the camat, then to the Kepala Dinas provinsi).
+	require.Equal(t, map[string]int{workflows.NoticeReviewRequested: 2, workflows.NoticeStageChanged: 8,
+		workflows.NoticeDeadlineReminder: 2, workflows.NoticeDeadlineReminderOwner: 1}, kinds)
 }
 
 // history returns the workflow's history and saves it to testdata when

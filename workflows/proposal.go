@@ -45,6 +45,8 @@ type proposalWorkflow struct {
 	// changed wakes the main loop after a transition so it re-arms timers,
 	// notices terminal stages and continue-as-new suggestions.
 	changed workflow.Channel
+	// remindAll is versionDeadlineReminders in force for this run.
+	remindAll bool
 }
 
 func newProposalWorkflow(in ProposalInput) *proposalWorkflow {
@@ -100,6 +102,9 @@ func (w *proposalWorkflow) run(ctx workflow.Context) (domain.Proposal, error) {
 			})
 		}
 
+		// Reminders before every stage's deadline, not only review's,
+		// came later: histories recorded before have no such timers.
+		w.remindAll = workflow.GetVersion(ctx, versionDeadlineReminders, workflow.DefaultVersion, 1) == 1
 		now := workflow.Now(ctx)
 		want := w.nextDeadline(now)
 		if armed != nil && (want == nil || !want.equal(armed.deadline)) {
@@ -598,6 +603,11 @@ func (w *proposalWorkflow) nextDeadline(now time.Time) *deadline {
 
 func (w *proposalWorkflow) clockDeadline(now time.Time) *deadline {
 	p, cal := w.st.Proposal, w.st.Calendar
+	if w.remindAll && p.Stage != domain.StageKabKotaReview && w.st.RemindedStage != p.Stage && w.reminderDue(p) {
+		if due := DueAt(p.Stage, cal); due != nil && now.Before(*due) {
+			return &deadline{NoticeDeadlineReminder, due.Add(-ReminderBefore)}
+		}
+	}
 	switch p.Stage {
 	case domain.StageDraft:
 		if cal.SubmissionDeadline.IsZero() {
@@ -614,6 +624,59 @@ func (w *proposalWorkflow) clockDeadline(now time.Time) *deadline {
 		return &deadline{EventEscalate, cal.ReviewDeadline}
 	}
 	return nil
+}
+
+// versionDeadlineReminders marks the workflows that remind before every
+// stage's deadline (NoticeDeadlineReminder).
+const versionDeadlineReminders = "deadline-reminders"
+
+// reminderDue says whether p's stage still waits for someone: a
+// consolidated proposal waits only for the lock, not its planner.
+func (w *proposalWorkflow) reminderDue(p domain.Proposal) bool {
+	switch p.Stage {
+	case domain.StageDraft, domain.StageRakorda, domain.StageMinistry, domain.StageSIPDMapping:
+		return true
+	case domain.StageConsolidation:
+		return !p.Consolidated
+	}
+	return false
+}
+
+// remindDeadline tells whoever acts in p's stage that its deadline nears.
+func (w *proposalWorkflow) remindDeadline(ctx workflow.Context, p domain.Proposal) {
+	due := DueAt(p.Stage, w.st.Calendar)
+	if due == nil {
+		return
+	}
+	province := domain.RegionProvince(p.RegionCode)
+	kabkota := domain.PemdaLevelOf(p.RegionCode) == domain.PemdaKabKota
+	var role domain.Role
+	scope := province
+	var what string
+	switch p.Stage {
+	case domain.StageDraft:
+		role, scope, what = domain.RolePerencanaKabKota, domain.RegionKabKota(p.RegionCode), "belum diajukan; batas pengajuan"
+		if lvl, _ := domain.ParseRegionCode(p.RegionCode); lvl == domain.LevelKecamatan {
+			role, scope = domain.RoleCamat, p.RegionCode
+		}
+		w.notify(ctx, NoticeDeadlineReminderOwner, p.CreatedBy, "", "", "Pengingat batas pengajuan",
+			fmt.Sprintf("Draf usulan %q (%s) belum diajukan; batas pengajuan %s.", p.Title, p.RegionCode, day(*due)))
+	case domain.StageRakorda:
+		role, what = domain.RoleKadisProvinsi, "menunggu keputusan Rakorda; Rakorda berakhir"
+	case domain.StageConsolidation:
+		role, what = domain.RolePerencanaProvinsi, "belum dikonsolidasi; batas konsolidasi"
+	case domain.StageMinistry:
+		role, what = domain.RolePenghubungKementrian, "menunggu jawaban Kementerian; batas"
+	case domain.StageSIPDMapping:
+		role, what = domain.RolePerencanaProvinsi, "belum dipetakan ke SIPD; batas pemetaan"
+		if kabkota {
+			role, scope = domain.RolePerencanaKabKota, domain.RegionKabKota(p.RegionCode)
+		}
+	default:
+		return
+	}
+	w.notify(ctx, NoticeDeadlineReminder, "", role, scope, "Pengingat tenggat usulan",
+		fmt.Sprintf("Usulan %q (%s) %s %s.", p.Title, p.RegionCode, what, day(*due)))
 }
 
 // onDeadline does what the clock asks, after any transition in flight.
@@ -637,6 +700,9 @@ func (w *proposalWorkflow) onDeadline(ctx workflow.Context, d deadline) error {
 			w.retryAfter = now.Add(time.Hour) // state restored; try again later
 			return nil
 		}
+	case NoticeDeadlineReminder:
+		w.st.RemindedStage = p.Stage
+		w.remindDeadline(ctx, p)
 	case NoticeReviewReminder:
 		w.st.ReminderSent = true
 		w.notify(ctx, NoticeReviewReminder, "", domain.RoleReviewerKabKota, domain.RegionKabKota(p.RegionCode), "Pengingat batas reviu",
@@ -678,6 +744,9 @@ func (w *proposalWorkflow) onCalendar(ctx workflow.Context, cal domain.Calendar)
 		}
 	}
 	due := DueAt(p.Stage, cal)
+	if due != nil && now.Before(due.Add(-ReminderBefore)) {
+		w.st.RemindedStage = "" // the deadline moved away: remind again
+	}
 	if next.Overdue == p.Overdue && sameTime(due, p.DueAt) {
 		return
 	}

@@ -358,6 +358,42 @@ func TestDraftExpiresAtSubmissionDeadline(t *testing.T) {
 	notes := h.store.notices(NoticeStageChanged)
 	require.Len(t, notes, 1)
 	require.Equal(t, planner.Username, notes[0].RecipientUsername)
+
+	// Before it expired, its creator and the camat who submits were reminded.
+	owner := h.store.notices(NoticeDeadlineReminderOwner)
+	require.Len(t, owner, 1)
+	require.Equal(t, planner.Username, owner[0].RecipientUsername)
+	require.Equal(t, on(2, 1).Add(-ReminderBefore), owner[0].CreatedAt)
+	submitters := h.store.notices(NoticeDeadlineReminder)
+	require.Len(t, submitters, 1)
+	require.Equal(t, domain.RoleCamat, submitters[0].RecipientRole)
+	require.Equal(t, "74.05.03", submitters[0].RecipientScope)
+}
+
+// TestDeadlineRemindersEveryStage: a proposal waiting in the ministry's
+// and then the mapping stage reminds, ReminderBefore each deadline, the
+// ministry liaison and then the kab/kota's planners, once per stage.
+func TestDeadlineRemindersEveryStage(t *testing.T) {
+	h := newHarness(t)
+	pre := h.reach(domain.StageSIPDMapping)
+	h.cancelAt(tEnd)
+	h.env.ExecuteWorkflow(ProposalWorkflowName, testInput())
+	ok(t, pre...)
+
+	byStage := map[domain.Role][]domain.Notification{}
+	for _, n := range h.store.notices(NoticeDeadlineReminder) {
+		byStage[n.RecipientRole] = append(byStage[n.RecipientRole], n)
+	}
+	ministry := byStage[domain.RolePenghubungKementrian]
+	require.Len(t, ministry, 1)
+	require.Equal(t, "74", ministry[0].RecipientScope)
+	require.Equal(t, on(6, 1).Add(-ReminderBefore), ministry[0].CreatedAt)
+	mapping := byStage[domain.RolePerencanaKabKota]
+	require.Len(t, mapping, 1, "one reminder per stage")
+	require.Equal(t, "74.05", mapping[0].RecipientScope)
+	require.Equal(t, on(7, 1).Add(-ReminderBefore), mapping[0].CreatedAt)
+	require.Contains(t, mapping[0].Message, "belum dipetakan ke SIPD")
+	require.Empty(t, byStage[domain.RolePerencanaProvinsi], "consolidated before its reminder: nobody to remind")
 }
 
 func TestReminderAndEscalation(t *testing.T) {

@@ -26,7 +26,9 @@ import (
 // RecordTransition and Notify as activities of their own (they replay
 // through versionLocalProjection's default branch); *_signal_calendar.json
 // are older still, the calendar moved by signal and before the ceiling
-// reservation; cycle.json comes from TestIntegrationSultraCycle.
+// reservation; cycle.json comes from TestIntegrationSultraCycle;
+// *_deadline_reminders.json are the newest, with the reminders before every
+// stage's deadline (versionDeadlineReminders).
 // Re-record only the test whose histories a versioned change made
 // obsolete, and keep the old files.
 func TestReplay(t *testing.T) {

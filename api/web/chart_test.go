@@ -15,14 +15,15 @@ func TestBarChartEscapesLabels(t *testing.T) {
 	require.NotContains(t, out, "<script>")
 	require.Contains(t, out, "&lt;script&gt;")
 	require.Equal(t, 2, strings.Count(out, "<rect"))
-	require.Contains(t, out, `width="260"`, "the largest value spans the whole bar area")
-	require.Contains(t, out, `width="130"`, "half the value, half the width")
+	require.Contains(t, out, `width="100.0"`, "the largest value spans the whole bar area")
+	require.Contains(t, out, `width="50.0"`, "half the value, half the width")
+	require.Contains(t, out, `<span class="bar-label">Kabupaten Konawe Selatan</span>`, "labels are HTML text, never truncated or scaled")
 }
 
 func TestTemplatesParse(t *testing.T) {
 	h, err := New(Deps{})
 	require.NoError(t, err)
-	require.Len(t, h.pages, 14)
+	require.Len(t, h.pages, 16)
 }
 
 func TestSafeNext(t *testing.T) {

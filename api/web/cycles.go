@@ -18,6 +18,8 @@ type cycleDetailView struct {
 	cycleView
 	Version     int64              `json:"version"`
 	Phase       domain.Phase       `json:"phase"`
+	LockedAt    *time.Time         `json:"locked_at"`
+	LockedBy    string             `json:"locked_by"`
 	RakordaOpen bool               `json:"rakorda_open"`
 	Ceilings    []domain.Ceiling   `json:"ceilings"`
 	Agreements  []domain.Agreement `json:"agreements"`
@@ -82,7 +84,7 @@ func (h *Handler) lockCycle(w http.ResponseWriter, r *http.Request, s *session) 
 			h.fail(w, r, s, err)
 			return
 		}
-		h.renderConsolidation(w, r, s, p.Status, p)
+		h.renderConsolidation(w, r, s, id, p.Status, p, nil)
 		return
 	}
 	msg := fmt.Sprintf("Daftar konsolidasi dikunci: %d usulan dikirim ke Kementerian.", res.Moved)
@@ -210,6 +212,7 @@ func (h *Handler) minutes(w http.ResponseWriter, r *http.Request, s *session) {
 
 type consolidationPage struct {
 	CycleID string `json:"cycle_id"`
+	Locked  bool   `json:"locked"`
 	Rows    []struct {
 		P           proposalView `json:"proposal"`
 		KabKotaName string       `json:"kabkota_name"`
@@ -242,11 +245,44 @@ type consolidationPage struct {
 }
 
 func (h *Handler) consolidation(w http.ResponseWriter, r *http.Request, s *session) {
-	h.renderConsolidation(w, r, s, http.StatusOK, nil)
+	h.renderConsolidation(w, r, s, r.PathValue("id"), http.StatusOK, nil, nil)
 }
 
-func (h *Handler) renderConsolidation(w http.ResponseWriter, r *http.Request, s *session, status int, refusal *problem) {
-	id := r.PathValue("id")
+// rowRefusal is a consolidate refused from the table: the table is shown
+// again with the message beside the row and what the user typed in it.
+type rowRefusal struct {
+	ProposalID string
+	Message    string
+	Fields     map[string]string
+	Priority   string
+	Amount     string
+	Funding    string
+}
+
+// Field returns the message for one of the row's inputs.
+func (rr *rowRefusal) Field(name string) string {
+	if rr == nil {
+		return ""
+	}
+	return rr.Fields[name]
+}
+
+// consolidationReturn reads the cycle ID out of a consolidate form's
+// "kembali" (/siklus/{id}/konsolidasi), or "" when the form came from
+// elsewhere.
+func consolidationReturn(back string) string {
+	rest, ok := strings.CutPrefix(back, "/siklus/")
+	if !ok {
+		return ""
+	}
+	id, ok := strings.CutSuffix(rest, "/konsolidasi")
+	if !ok || id == "" || strings.ContainsAny(id, "/?#") {
+		return ""
+	}
+	return id
+}
+
+func (h *Handler) renderConsolidation(w http.ResponseWriter, r *http.Request, s *session, id string, status int, refusal *problem, row *rowRefusal) {
 	var cp consolidationPage
 	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/cycles/" + url.PathEscape(id) + "/consolidation"}, &cp); err != nil {
 		h.fail(w, r, s, err)
@@ -265,8 +301,11 @@ func (h *Handler) renderConsolidation(w http.ResponseWriter, r *http.Request, s 
 	if refusal != nil {
 		d.Error, d.Fields = refusal.message(), refusal.Fields
 	}
+	if row != nil {
+		d.Error = "Konsolidasi tidak disimpan: lihat pesan pada baris usulan."
+	}
 	d.Data = map[string]any{"C": cp, "CeilingChart": barChart(bars), "Funding": domain.FundingSources,
-		"CanLock": s.user.has(domain.RoleKadisProvinsi)}
+		"CanLock": s.user.has(domain.RoleKadisProvinsi) && !cp.Locked, "Row": row}
 	h.render(w, r, "consolidation", status, d)
 }
 

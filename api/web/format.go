@@ -88,6 +88,19 @@ func tanggal(t time.Time, zone *time.Location) string {
 	return fmt.Sprintf("%d %s %d %02d:%02d %s", l.Day(), months[l.Month()-1], l.Year(), l.Hour(), l.Minute(), l.Format("MST"))
 }
 
+var weekdays = [...]string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"}
+
+// tanggalPanjang is the Indonesian text shown beside a date field, whose
+// own display follows the browser's locale (often US: 12/07/2026):
+// "Senin, 7 Desember 2026 17:00 WITA".
+func tanggalPanjang(t time.Time, zone *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	l := t.In(zone)
+	return weekdays[l.Weekday()] + ", " + tanggal(t, zone)
+}
+
 // tanggalInput is the value of a datetime-local input in zone.
 func tanggalInput(t time.Time, zone *time.Location) string {
 	if t.IsZero() {

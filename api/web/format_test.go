@@ -41,3 +41,14 @@ func TestTanggal(t *testing.T) {
 	require.Equal(t, "1 Maret 2026 16:00 WIB", tanggal(at, domain.WIB))
 	require.Equal(t, "—", tanggal(time.Time{}, domain.WIB))
 }
+
+func TestTanggalPanjangNamesTheDayInTheZone(t *testing.T) {
+	// 6 December 2026 20:00 UTC is already Monday 7 December in WITA.
+	at := time.Date(2026, 12, 6, 20, 0, 0, 0, time.UTC)
+	require.Equal(t, "Senin, 7 Desember 2026 04:00 WITA", tanggalPanjang(at, domain.WITA))
+	require.Equal(t, "Senin, 7 Desember 2026 03:00 WIB", tanggalPanjang(at, domain.WIB))
+	f := newDateField("rakorda_start", "Rakorda dimulai", &at, domain.WITA, "", "")
+	require.Equal(t, "2026-12-07T04:00", f.Value)
+	f = newDateField("rakorda_start", "Rakorda dimulai", nil, domain.WITA, "2026-12-08T09:30", "")
+	require.Equal(t, "Selasa, 8 Desember 2026 09:30 WITA", f.Text, "what the user typed wins")
+}

@@ -13,6 +13,7 @@ type grantView struct {
 	Scope      string      `json:"scope"`
 	ValidFrom  *time.Time  `json:"valid_from"`
 	ValidUntil *time.Time  `json:"valid_until"`
+	Actions    []string    `json:"actions"`
 }
 
 type userView struct {

@@ -175,8 +175,16 @@ func (h *Handler) formChoices(r *http.Request, s *session, fd *formData) {
 	if !fd.Edit {
 		fd.Cycles, _ = h.listCycles(r, s)
 		fd.Regions = h.proposalRegions(r, s)
+		// The form preselects the newest cycle and the first region; the
+		// suggestions below follow them.
+		if fd.V.CycleID == "" && len(fd.Cycles) > 0 {
+			fd.V.CycleID = fd.Cycles[len(fd.Cycles)-1].ID
+		}
+		if fd.V.RegionCode == "" && len(fd.Regions) > 0 {
+			fd.V.RegionCode = fd.Regions[0].Code
+		}
 	}
-	fd.Nomenclature = h.nomenclature(r, s, fd.V.RegionCode)
+	fd.Nomenclature = h.nomenclature(r, s, fd.V.RegionCode, fd.V.CycleID)
 }
 
 // proposalRegions lists the regions the user drafts for: their own scope
@@ -220,12 +228,20 @@ func (h *Handler) proposalRegions(r *http.Request, s *session) []regionView {
 	return out
 }
 
-func (h *Handler) nomenclature(r *http.Request, s *session, region string) []nomenclatureView {
+// nomenclature lists the sub kegiatan a proposal for region in cycleID can
+// be mapped to: only full sub kegiatan codes (never an urusan, bidang,
+// program or kegiatan such as "2" or "2.17"), of the region's pemda level,
+// of the nomenclature version in force for the cycle's fiscal year.
+func (h *Handler) nomenclature(r *http.Request, s *session, region, cycleID string) []nomenclatureView {
 	level := "kabkota"
 	if region != "" && domain.PemdaLevelOf(region) == domain.PemdaProvinsi {
 		level = "provinsi"
 	}
-	res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/nomenclature", query: url.Values{"pemda_level": {level}, "limit": {"500"}}}, nil)
+	q := url.Values{"pemda_level": {level}, "level": {"sub_kegiatan"}, "limit": {"500"}}
+	if year := fiscalYearOf(cycleID); year != "" {
+		q.Set("fiscal_year", year)
+	}
+	res, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/nomenclature", query: q}, nil)
 	if err != nil {
 		return nil
 	}
@@ -236,13 +252,22 @@ func (h *Handler) nomenclature(r *http.Request, s *session, region string) []nom
 	return rows
 }
 
+// fiscalYearOf reads the fiscal year out of a cycle ID ("74-2027"), or "".
+func fiscalYearOf(cycleID string) string {
+	i := strings.LastIndexByte(cycleID, '-')
+	if i < 0 {
+		return ""
+	}
+	if _, err := strconv.Atoi(cycleID[i+1:]); err != nil {
+		return ""
+	}
+	return cycleID[i+1:]
+}
+
 func (h *Handler) newProposal(w http.ResponseWriter, r *http.Request, s *session) {
 	fd := formData{Action: "/usulan/baru", Key: randomKey()}
 	fd.V.padIndicators(0)
 	h.formChoices(r, s, &fd)
-	if len(fd.Cycles) > 0 {
-		fd.V.CycleID = fd.Cycles[len(fd.Cycles)-1].ID
-	}
 	d := s.base("Usulan baru", "baru")
 	d.Data = fd
 	h.render(w, r, "proposal_form", http.StatusOK, d)
@@ -389,7 +414,7 @@ func (h *Handler) proposalData(r *http.Request, s *session, id string) (proposal
 	}
 	for _, a := range p.AllowedActions {
 		if a == domain.ActionMap {
-			pd.Nomenclature = h.nomenclature(r, s, p.RegionCode)
+			pd.Nomenclature = h.nomenclature(r, s, p.RegionCode, p.CycleID)
 		}
 	}
 	// Editing a draft is the creator's or a planner's of the region; the
@@ -444,6 +469,22 @@ func (h *Handler) act(w http.ResponseWriter, r *http.Request, s *session) {
 			http.Redirect(w, r, back+"?pesan="+url.QueryEscape(msg), http.StatusSeeOther)
 			return
 		}
+	}
+	if pr, ok := err.(*problem); ok && pr.Status == http.StatusUnauthorized {
+		h.fail(w, r, s, err)
+		return
+	}
+	// Refused from the consolidation table: stay on the table, the reason
+	// beside the row, what was typed kept.
+	if cycleID := consolidationReturn(f.Get("kembali")); cycleID != "" && action == domain.ActionConsolidate && (err == nil || isProblem(err)) {
+		row := &rowRefusal{ProposalID: id, Fields: fieldErrs, Priority: f.Get("priority"),
+			Amount: f.Get("consolidated_amount_idr"), Funding: f.Get("funding_source"), Message: "Periksa isian yang ditandai."}
+		status := http.StatusUnprocessableEntity
+		if pr, ok := err.(*problem); ok {
+			status, row.Message, row.Fields = pr.Status, pr.message(), pr.Fields
+		}
+		h.renderConsolidation(w, r, s, cycleID, status, nil, row)
+		return
 	}
 	// Refused: show the proposal again with the reason beside the form.
 	pd, perr := h.proposalData(r, s, id)
@@ -537,7 +578,10 @@ func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session
 	d.Data = map[string]any{
 		"Cycle": c, "PhaseLabel": c.Phase.Label(), "Total": sum.Count, "Amount": sum.AmountIDR,
 		"StageChart": barChart(stageBars), "AmountChart": barChart(kabBars),
-		"CanMove": s.user.has(domain.RoleKadisProvinsi),
+		// A locked cycle's list is with the ministry: its page says so and
+		// shows the calendar read-only (the workflow refuses moving Rakorda
+		// or consolidation after the lock anyway).
+		"CanMove": s.user.has(domain.RoleKadisProvinsi) && !c.Locked,
 		"Dates": []datedLabel{
 			{"submission_deadline", "Batas pengajuan", cal.SubmissionDeadline}, {"review_deadline", "Batas reviu kab/kota", cal.ReviewDeadline},
 			{"rakorda_start", "Rakorda dimulai", cal.RakordaStart}, {"rakorda_end", "Rakorda berakhir", cal.RakordaEnd},
@@ -546,6 +590,11 @@ func (h *Handler) renderCycle(w http.ResponseWriter, r *http.Request, s *session
 		},
 	}
 	h.render(w, r, "cycle", status, d)
+}
+
+func isProblem(err error) bool {
+	_, ok := err.(*problem)
+	return ok
 }
 
 func randomKey() string {

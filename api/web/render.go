@@ -22,6 +22,7 @@ type pageData struct {
 	Error  string // the page-level error
 	Fields map[string]string
 	Zone   *time.Location
+	Unread int64 // unread notifications, shown in the header
 	Data   any
 }
 
@@ -49,6 +50,7 @@ func (h *Handler) parseTemplates() error {
 		"tanggal":   func(t time.Time, z *time.Location) string { return tanggal(t, z) },
 		"tanggalP":  func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
 		"dtinput":   tanggalInput,
+		"dateField": newDateField,
 		"needsNote": domain.Action.NeedsComment, // the form asks for a reason
 		"eqs":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join":      strings.Join,
@@ -58,7 +60,7 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
@@ -66,6 +68,38 @@ func (h *Handler) parseTemplates() error {
 		h.pages[name] = t
 	}
 	return nil
+}
+
+// dateField is one date-and-time input with its Indonesian text beside it
+// (template "datefield" in layout.html).
+type dateField struct {
+	Name, Label, Value, Text, Error string
+}
+
+// newDateField builds a date field for name; at may be a time.Time, a
+// *time.Time or nil (empty field); posted, when not empty, is what the user
+// typed and wins over at.
+func newDateField(name, label string, at any, zone *time.Location, posted, errMsg string) dateField {
+	f := dateField{Name: name, Label: label, Error: errMsg}
+	var t time.Time
+	switch v := at.(type) {
+	case time.Time:
+		t = v
+	case *time.Time:
+		if v != nil {
+			t = *v
+		}
+	}
+	if posted != "" {
+		if p, err := time.ParseInLocation("2006-01-02T15:04", posted, zone); err == nil {
+			t = p
+		} else {
+			f.Value = posted
+			return f
+		}
+	}
+	f.Value, f.Text = tanggalInput(t, zone), tanggalPanjang(t, zone)
+	return f
 }
 
 func tanggalPtr(t *time.Time, z *time.Location) string {
@@ -134,7 +168,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 
 // base fills the layout's parts for a signed-in page.
 func (s *session) base(title, nav string) pageData {
-	return pageData{Title: title, User: &s.user, CSRF: s.csrf, Nav: nav, Zone: s.user.zone()}
+	return pageData{Title: title, User: &s.user, CSRF: s.csrf, Nav: nav, Zone: s.user.zone(), Unread: s.unread}
 }
 
 // eventLabel names a history event: an action, or one of the events the

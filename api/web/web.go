@@ -94,6 +94,11 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /siklus/{id}/konsolidasi", h.authed(h.consolidation))
 	h.mux.HandleFunc("GET /ekspor", h.authed(h.exportsPage))
 	h.mux.HandleFunc("GET /ekspor/unduh", h.authed(h.exportFile))
+	h.mux.HandleFunc("GET /notifikasi", h.authed(h.notifications))
+	h.mux.HandleFunc("POST /notifikasi/baca", h.authed(h.markRead))
+	h.mux.HandleFunc("GET /delegasi", h.authed(h.delegations))
+	h.mux.HandleFunc("POST /delegasi", h.authed(h.createDelegation))
+	h.mux.HandleFunc("POST /delegasi/{id}/cabut", h.authed(h.revokeDelegation))
 	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
 	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
@@ -195,6 +200,8 @@ type session struct {
 	token string
 	user  userView
 	csrf  string
+	// unread is the number of unread notifications, for the header.
+	unread int64
 }
 
 // authed runs page only for a signed-in user; others go to the login page
@@ -206,7 +213,14 @@ func (h *Handler) authed(page func(http.ResponseWriter, *http.Request, *session)
 			var u userView
 			if _, err := h.call(r, c.Value, apiCall{method: "GET", path: "/api/v1/me"}, &u); err == nil {
 				csrf, _ := r.Cookie(csrfCookie)
-				page(w, r, &session{token: c.Value, user: u, csrf: csrf.Value})
+				s := &session{token: c.Value, user: u, csrf: csrf.Value}
+				var inbox struct {
+					Unread int64 `json:"unread"`
+				}
+				if _, err := h.call(r, c.Value, apiCall{method: "GET", path: "/api/v1/notifications", query: url.Values{"unread": {"true"}, "limit": {"1"}}}, &inbox); err == nil {
+					s.unread = inbox.Unread
+				}
+				page(w, r, s)
 				return
 			}
 		}

@@ -107,11 +107,13 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 	defer cancel()
 
 	var url, errText, stage, inbox string
+	var suggested []string
 	title := "Pelatihan pengemasan produk UMKM Andoolo"
 	require.NoError(t, chromedp.Run(ctx,
 		shotAfter(loginAs(base, "kec.andoolo", creds.Demo), t, dir, "01-tugas-perencana"),
 		chromedp.Navigate(base+"/usulan/baru"),
 		chromedp.WaitVisible(`form.proposal-form`, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('#nomenklatur option')).map(o => o.value)`, &suggested),
 		chromedp.SendKeys(`input[name=title]`, title, chromedp.ByQuery),
 		chromedp.SendKeys(`textarea[name=description]`, "Pelatihan pengemasan dan label halal bagi 30 pelaku UMKM.", chromedp.ByQuery),
 		chromedp.SetValue(`select[name=category]`, "pelatihan", chromedp.ByQuery),
@@ -130,6 +132,12 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		shot(t, dir, "03-draf-tersimpan"),
 	))
 	require.Contains(t, errText, "angka", "the amount field explains what it wants")
+	require.NotEmpty(t, suggested, "the form suggests sub kegiatan")
+	for _, code := range suggested {
+		// A kecamatan's proposal is kab/kota level: only full sub kegiatan
+		// codes with the kab/kota digit, never "2" or "2.17".
+		require.Regexp(t, `^\d\.\d{2}\.\d{2}\.2\.\d{2}\.\d{4}$`, code, "a suggestion that cannot be mapped")
+	}
 	require.Contains(t, url, "/usulan/")
 	proposalURL := strings.SplitN(url, "?", 2)[0]
 
@@ -178,13 +186,18 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		return append(ts, submit(`form.calendar-form button`))
 	}
 	h := time.Hour
-	var board, consolidationPage, final, cyclePage string
+	var board, consolidationPage, final, cyclePage, refusedPage, lockedPage string
+	var dateTexts []string
+	var chartFont, chartFontPhone float64
+	var calendarForms, lockForms int
 	require.NoError(t, runSteps(ctx,
 		logout(),
 		loginAs(base, "kadis.sultra", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID),
 		chromedp.WaitVisible(`form.calendar-form`, chromedp.ByQuery),
 		chromedp.Text(`main`, &cyclePage, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('form.calendar-form input[type=datetime-local]')).map(i => (document.getElementById('teks-' + i.name) || {}).textContent || '')`, &dateTexts),
+		chromedp.Evaluate(smallestChartText, &chartFont),
 		setDates([]time.Duration{-4 * h, -3 * h, -2 * h, 24 * h, 48 * h, 72 * h, 96 * h}),
 		shot(t, dir, "08-siklus"),
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/rakorda"),
@@ -202,6 +215,12 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		loginAs(base, "perencana.sultra", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
 		chromedp.WaitVisible(`button.act-consolidate`, chromedp.ByQuery),
+		// An empty priority is refused: the table stays, the reason beside the row.
+		chromedp.Evaluate(`document.querySelector('form.consolidate input[name=priority]').value = ''`, nil),
+		chromedp.Click(`button.act-consolidate`, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr.refused .row-error`, chromedp.ByQuery),
+		chromedp.Text(`main`, &refusedPage, chromedp.ByQuery),
+		shot(t, dir, "10a-konsolidasi-ditolak"),
 		chromedp.SetValue(`form.consolidate input[name=priority]`, "1", chromedp.ByQuery),
 		chromedp.SetValue(`form.consolidate input[name=consolidated_amount_idr]`, "140000000", chromedp.ByQuery),
 		submit(`button.act-consolidate`),
@@ -213,6 +232,14 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
 		chromedp.WaitVisible(`button.act-lock`, chromedp.ByQuery),
 		submit(`button.act-lock`),
+		chromedp.Navigate(base+"/siklus/"+cycleID),
+		chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
+		chromedp.Text(`main`, &lockedPage, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('form.calendar-form').length`, &calendarForms),
+		chromedp.Navigate(base+"/siklus/"+cycleID+"/konsolidasi"),
+		chromedp.WaitVisible(`main h1`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('button.act-lock').length`, &lockForms),
+		shot(t, dir, "10b-siklus-terkunci"),
 		logout(),
 
 		loginAs(base, "penghubung.kemenkop", creds.Demo),
@@ -233,6 +260,17 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		shot(t, dir, "12-final"),
 	))
 	require.Regexp(t, `[1-9][0-9]* usulan, jumlah pagu usulan Rp [1-9]`, cyclePage, "the cycle page counts its proposals")
+	require.Len(t, dateTexts, 7)
+	for _, d := range dateTexts {
+		require.Regexp(t, `^(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) 20\d\d \d\d:\d\d WITA$`, d, "Indonesian date text beside each date field")
+	}
+	require.GreaterOrEqual(t, chartFont, 12.0, "chart labels are readable on a desktop")
+	require.Contains(t, refusedPage, "Konsolidasi "+cycleID, "a refused consolidate keeps the table")
+	require.Contains(t, refusedPage, "Tulis prioritas", "with the reason beside the row")
+	require.Contains(t, lockedPage, "Terkunci", "a locked cycle says so")
+	require.NotContains(t, lockedPage, "Tahap sekarang: Konsolidasi")
+	require.Zero(t, calendarForms, "a locked cycle's calendar is read-only")
+	require.Zero(t, lockForms, "and cannot be locked again")
 	require.Contains(t, cyclePage, "Konawe Selatan", "the cycle page's chart names each kab/kota")
 	require.Contains(t, board, title)
 	require.Contains(t, board, "Rp 150.000.000", "the board shows each kab/kota's total")
@@ -240,7 +278,7 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 	require.Equal(t, "Final", final)
 
 	// On a phone the same pages fit the screen: nothing scrolls sideways.
-	for _, page := range []string{proposalURL, base + "/usulan", base + "/tugas", base + "/siklus/" + cycleID + "/konsolidasi"} {
+	for _, page := range []string{proposalURL, base + "/usulan", base + "/tugas", base + "/siklus/" + cycleID, base + "/siklus/" + cycleID + "/konsolidasi"} {
 		var fits bool
 		require.NoError(t, chromedp.Run(ctx,
 			chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
@@ -250,8 +288,20 @@ func TestBrowserDraftSubmitApprove(t *testing.T) {
 		), page)
 		require.True(t, fits, "%s is wider than a phone screen", page)
 	}
-	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(proposalURL), chromedp.WaitVisible(`main`, chromedp.ByQuery), shot(t, dir, "13-usulan-ponsel")))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Navigate(proposalURL), chromedp.WaitVisible(`main`, chromedp.ByQuery), shot(t, dir, "13-usulan-ponsel"),
+		chromedp.Navigate(base+"/siklus/"+cycleID), chromedp.WaitVisible(`ul.chart`, chromedp.ByQuery),
+		chromedp.Evaluate(smallestChartText, &chartFontPhone), shot(t, dir, "14-siklus-ponsel")))
+	require.GreaterOrEqual(t, chartFontPhone, 12.0, "chart labels are readable on a phone")
 }
+
+// smallestChartText is the smallest rendered height, in CSS pixels, of the
+// text of a chart on the page (labels and values): the old SVG charts were
+// scaled to their box and printed them at about 6 px. 0 when no chart.
+const smallestChartText = `(() => {
+  const els = Array.from(document.querySelectorAll('ul.chart .bar-label, ul.chart .bar-text'));
+  if (!els.length) return 0;
+  return Math.min(...els.map(e => Math.min(parseFloat(getComputedStyle(e).fontSize), e.getBoundingClientRect().height)));
+})()`
 
 func shotAfter(a chromedp.Action, t *testing.T, dir, name string) chromedp.Tasks {
 	return chromedp.Tasks{a, shot(t, dir, name)}

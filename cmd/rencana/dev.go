@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,7 +29,10 @@ import (
 // child, migrations and reference data, worker and API, demo data on a new
 // database. Ctrl-C stops all of it, the child included.
 func runDev(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := config.Load(config.ModeDev, args, getenv, stderr)
+	var noDemo bool
+	cfg, _, err := config.Load(config.ModeDev, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&noDemo, "no-demo", false, "on a new database create only the admin account: no demo users, cycle or proposals")
+	})
 	if err != nil {
 		return err
 	}
@@ -46,39 +51,69 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		_ = l.Close()
 	}
 
+	// The Temporal dev server takes about a second to come up; the
+	// database (migrations, reference data check, policies) is opened
+	// meanwhile, so a second start waits for the slower of the two, not
+	// their sum.
+	began := time.Now()
+	type devResult struct {
+		dev  *devserver.Server
+		err  error
+		took time.Duration
+	}
 	temporalAddr, uiURL := cfg.TemporalAddress, ""
+	var devDone chan devResult
 	if temporalAddr == "" {
-		start := time.Now()
 		logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 		if err != nil {
 			return err
 		}
 		defer logFile.Close()
-		dev, err := devserver.Start(ctx, devserver.Options{
-			HostPort:  "127.0.0.1:" + cfg.TemporalDevPort,
-			Namespace: cfg.TemporalNamespace,
-			DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
-			UIPort:    cfg.TemporalUIPort,
-			Output:    logFile,
-			Logger:    log,
-			// A Temporal left running on the port (by a killed rencana,
-			// before children died with their parent, or by anyone) is
-			// refused unless RENCANA_REUSE_TEMPORAL says to use it.
-			ReuseExisting: cfg.ReuseTemporal,
-		})
-		if err != nil {
-			return fmt.Errorf("%w (set RENCANA_TEMPORAL_DEV_PORT for another port)", err)
+		devDone = make(chan devResult, 1)
+		go func() {
+			start := time.Now()
+			dev, err := devserver.Start(ctx, devserver.Options{
+				HostPort:  "127.0.0.1:" + cfg.TemporalDevPort,
+				Namespace: cfg.TemporalNamespace,
+				DBFile:    filepath.Join(cfg.DataDir, "temporal.db"),
+				UIPort:    cfg.TemporalUIPort,
+				Output:    logFile,
+				Logger:    log,
+				// A Temporal left running on the port (by a killed rencana,
+				// before children died with their parent, or by anyone) is
+				// refused unless RENCANA_REUSE_TEMPORAL says to use it.
+				ReuseExisting: cfg.ReuseTemporal,
+			})
+			devDone <- devResult{dev, err, time.Since(start)}
+		}()
+	}
+	// waitDev collects the dev server, so that it is stopped on every
+	// return, the early ones included.
+	var dev *devserver.Server
+	waitDev := func() error {
+		if devDone == nil {
+			return nil
 		}
-		defer func() {
+		r := <-devDone
+		devDone = nil
+		if r.err != nil {
+			return fmt.Errorf("%w (is another `rencana dev` or Temporal running on port %s? set RENCANA_TEMPORAL_DEV_PORT)", r.err, cfg.TemporalDevPort)
+		}
+		dev = r.dev
+		temporalAddr = dev.HostPort()
+		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
+		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", r.took.Round(time.Millisecond).String())
+		return nil
+	}
+	defer func() {
+		_ = waitDev()
+		if dev != nil {
 			log.Info("stopping Temporal dev server")
 			if err := dev.Stop(); err != nil {
 				log.Warn("Temporal dev server stop", "err", err)
 			}
-		}()
-		temporalAddr = dev.HostPort()
-		uiURL = "http://127.0.0.1:" + cfg.TemporalUIPort
-		log.Info("Temporal dev server started", "address", temporalAddr, "ui", uiURL, "duration", time.Since(start).Round(time.Millisecond).String())
-	}
+		}
+	}()
 
 	db, err := app.OpenStore(ctx, cfg, log, true)
 	if err != nil {
@@ -90,6 +125,10 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer authz.Close()
+	storeReady := time.Since(began)
+	if err := waitDev(); err != nil {
+		return err
+	}
 
 	tc, err := app.DialTemporal(ctx, temporalAddr, cfg.TemporalNamespace, log)
 	if err != nil {
@@ -99,14 +138,29 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := app.StartMail(ctx, cfg, db, authz, log); err != nil {
 		return err
 	}
+	// Starting the worker takes most of a second (the SDK checks the
+	// namespace and starts its pollers); the API can serve meanwhile, as
+	// an Update sent before the first poll simply waits for it. A worker
+	// that fails to start stops everything.
 	w := app.NewWorker(tc, db)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	workerStarted := make(chan error, 1)
+	go func() {
+		err := w.Start()
+		if err != nil {
+			stop(fmt.Errorf("start worker: %w", err))
+		}
+		workerStarted <- err
+	}()
+	defer func() {
+		if <-workerStarted == nil {
+			w.Stop()
+		}
+	}()
 
 	// After the worker: the demo cycle is opened through its workflow.
-	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), log)
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, log)
 	if err != nil {
 		return err
 	}
@@ -115,8 +169,16 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	log.Info("ready", "duration", time.Since(began).Round(time.Millisecond).String(),
+		"database", storeReady.Round(time.Millisecond).String())
 	printBanner(stdout, cfg, uiURL, creds)
-	return app.ServeUntilDone(ctx, h, cfg.Addr, log)
+	if err := app.ServeUntilDone(ctx, h, cfg.Addr, log); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 // devCredentials are the passwords of the admin and demo accounts; they are
@@ -145,9 +207,9 @@ func demoCycleOpener(tc client.Client, db *store.DB) demo.CycleOpener {
 	}
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, log *slog.Logger) (devCredentials, error) {
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, log *slog.Logger) (creds devCredentials, err error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
-	creds := readCredentials(path)
+	creds = readCredentials(path)
 	if cfg.AdminPassword != "" {
 		creds.Admin = cfg.AdminPassword
 	}
@@ -157,8 +219,19 @@ func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, aut
 	if creds.Demo == "" {
 		creds.Demo = demo.GeneratePassword()
 	}
+	defer func() {
+		// A database started with --no-demo has no demo users to announce.
+		if _, err := db.GetUser(ctx, demo.Users[0].Username); err != nil {
+			creds.Demo = ""
+		}
+	}()
 	if created, err := demo.EnsureAdmin(ctx, db, authz, creds.Admin); err != nil {
 		return creds, err
+	} else if created && !withDemo {
+		log.Info("started clean (--no-demo): only the admin account")
+		if err := os.WriteFile(path, []byte("admin="+creds.Admin+"\n"), 0o600); err != nil {
+			return creds, err
+		}
 	} else if created {
 		cycle, err := demo.Seed(ctx, db, authz, creds.Demo, time.Now(), open)
 		if err != nil {
@@ -199,6 +272,10 @@ func printBanner(w io.Writer, cfg config.Config, uiURL string, creds devCredenti
 		fmt.Fprintf(w, "  Temporal UI   %s\n", uiURL)
 	}
 	fmt.Fprintf(w, "\n  Log in as admin with password %s\n", creds.Admin)
+	if creds.Demo == "" {
+		fmt.Fprintf(w, "  No demo data (started with --no-demo).\n\n  Ctrl-C stops everything.\n\n")
+		return
+	}
 	fmt.Fprintf(w, "  Demo users (password %s): ", creds.Demo)
 	for i, u := range demo.Users {
 		if i > 0 {

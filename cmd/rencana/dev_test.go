@@ -46,7 +46,7 @@ func freePort(t *testing.T) string {
 }
 
 // startDev runs `rencana dev` in the background and waits for /readyz.
-func startDev(t *testing.T, addr, dataDir string, env map[string]string) (stop func(), out *syncBuffer, took time.Duration) {
+func startDev(t *testing.T, addr, dataDir string, env map[string]string, args ...string) (stop func(), out *syncBuffer, took time.Duration) {
 	t.Helper()
 	devservertest.RequireCLI(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -54,7 +54,7 @@ func startDev(t *testing.T, addr, dataDir string, env map[string]string) (stop f
 	errc := make(chan error, 1)
 	start := time.Now()
 	go func() {
-		errc <- run(ctx, []string{"dev", "--addr", addr, "--data-dir", dataDir}, func(k string) string { return env[k] }, out, out)
+		errc <- run(ctx, append([]string{"dev", "--addr", addr, "--data-dir", dataDir}, args...), func(k string) string { return env[k] }, out, out)
 	}()
 	var early error
 	exited := false
@@ -164,4 +164,27 @@ func TestDevFirstAndSecondStart(t *testing.T) {
 	require.Contains(t, out2.String(), creds.Demo)
 	login(t, addr, "kec.andoolo", creds.Demo)
 	login(t, addr, "admin", "admin-rahasia-123")
+}
+
+// TestDevNoDemo: `rencana dev --no-demo` starts clean: the admin account
+// only, no demo users, cycle or proposals, and says so.
+func TestDevNoDemo(t *testing.T) {
+	dataDir := t.TempDir()
+	addr := "127.0.0.1:" + freePort(t)
+	env := map[string]string{"RENCANA_TEMPORAL_DEV_PORT": freePort(t), "RENCANA_TEMPORAL_UI_PORT": freePort(t),
+		"RENCANA_ADMIN_PASSWORD": "admin-rahasia-123"}
+	stop, out, _ := startDev(t, addr, dataDir, env, "--no-demo")
+	require.Contains(t, out.String(), "No demo data")
+	require.NotContains(t, out.String(), "kec.andoolo")
+	login(t, addr, "admin", "admin-rahasia-123")
+	stop()
+	db, err := store.Open(context.Background(), "", dataDir)
+	require.NoError(t, err)
+	defer db.Close()
+	cycles, err := db.ListCycles(context.Background())
+	require.NoError(t, err)
+	require.Empty(t, cycles)
+	n, err := db.CountUsers(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n, "the admin only")
 }

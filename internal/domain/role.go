@@ -16,12 +16,15 @@ const (
 	RoleKadisProvinsi        Role = "kadis_provinsi"
 	RolePenghubungKementrian Role = "penghubung_kementerian"
 	RoleAdmin                Role = "admin"
+	// RolePKK is the TP PKK of a kecamatan: it reads the kecamatan's
+	// proposals (and will comment on them once proposals have comments).
+	RolePKK Role = "pkk"
 )
 
 // Roles lists every role.
 var Roles = []Role{
 	RolePerencanaKecamatan, RoleCamat, RolePerencanaKabKota, RoleReviewerKabKota,
-	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin,
+	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin, RolePKK,
 }
 
 // ValidRole reports whether r is one of Roles.
@@ -37,7 +40,7 @@ func ValidRole(r Role) bool {
 // ScopeLevel is the region level a role's scope must have; 0 means national.
 func (r Role) ScopeLevel() RegionLevel {
 	switch r {
-	case RolePerencanaKecamatan, RoleCamat:
+	case RolePerencanaKecamatan, RoleCamat, RolePKK:
 		return LevelKecamatan
 	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota:
 		return LevelKabKota
@@ -54,6 +57,11 @@ type Grant struct {
 	Scope      string     `json:"scope"`
 	ValidFrom  *time.Time `json:"valid_from"`
 	ValidUntil *time.Time `json:"valid_until"`
+	// Actions, when not empty, limits the grant to these actions of the
+	// role (and reading): a kepala dinas's delegation of part of his
+	// authority, which may also reach below the role's usual scope level
+	// (a kadis kab/kota's review of one kecamatan, delegated to its camat).
+	Actions []string `json:"actions,omitempty"`
 }
 
 // ActiveAt reports whether the grant is in force at t: valid_from inclusive,

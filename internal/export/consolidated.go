@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,16 @@ var Header = []string{
 	"proposal_id", "judul", "kategori", "kode_sub_kegiatan", "sub_kegiatan", "indikator", "target",
 	"satuan", "pagu_usulan", "pagu_konsolidasi", "sumber_dana", "prioritas", "tahapan", "keputusan_rakorda",
 }
+
+// LabelHeader names the columns appended after Header, for people who open
+// the file in a spreadsheet: the Indonesian labels of the codes in
+// kategori, sumber_dana and tahapan. They come last so that Header's
+// columns keep their positions and codes for programs (and for the
+// ministry's answer sheet, read back by column name).
+var LabelHeader = []string{"nama_kategori", "nama_sumber_dana", "nama_tahapan"}
+
+// FullHeader is the header both formats write: Header, then LabelHeader.
+func FullHeader() []string { return append(slices.Clone(Header), LabelHeader...) }
 
 // Column positions in Header, for the XLSX writer and the decision reader.
 const (
@@ -44,6 +55,10 @@ const (
 	colPrioritas
 	colTahapan
 	colKeputusanRakorda
+	colNamaKategori
+	colNamaSumberDana
+	colNamaTahapan
+	columnCount
 )
 
 // IndicatorSeparator joins the indicators of one proposal inside the
@@ -110,6 +125,7 @@ func record(no int, r store.ConsolidatedRow) []string {
 		csvText(indikator), strings.Join(targets, IndicatorSeparator), csvText(satuan),
 		strconv.FormatInt(r.AmountIDR, 10), konsolidasi, string(r.FundingSource), prioritas, string(r.Stage),
 		rakordaDecision(r.RakordaAction),
+		r.Category.Label(), r.FundingSource.Label(), r.Stage.Label(),
 	}
 }
 
@@ -134,7 +150,7 @@ func Write(ctx context.Context, db *store.DB, scope Scope, f Format, w io.Writer
 	return WriteCSV(ctx, db, scope, w)
 }
 
-// WriteCSV streams the consolidated list of scope to w as CSV: Header, then
+// WriteCSV streams the consolidated list of scope to w as CSV: FullHeader, then
 // one line per proposal in the list's order, numbered from 1. It holds one
 // row in memory at a time. Note for HTTP handlers: on SQLite the database's
 // only connection stays busy until the last line is written to w, so a slow
@@ -143,7 +159,7 @@ func WriteCSV(ctx context.Context, db *store.DB, scope Scope, w io.Writer) (Tota
 	var t Totals
 	bw := bufio.NewWriterSize(w, 64<<10)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(Header); err != nil {
+	if err := cw.Write(FullHeader()); err != nil {
 		return t, err
 	}
 	for r, err := range db.ConsolidatedRows(ctx, scope.query()) {

@@ -21,6 +21,10 @@ import (
 // the code's Header drifts from the brief.
 const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecamatan,kecamatan,proposal_id,judul,kategori,kode_sub_kegiatan,sub_kegiatan,indikator,target,satuan,pagu_usulan,pagu_konsolidasi,sumber_dana,prioritas,tahapan,keputusan_rakorda"
 
+// exportHeader is designHeader with the label columns for people appended
+// (issue 22): DESIGN.md's columns keep their places and codes.
+const exportHeader = designHeader + ",nama_kategori,nama_sumber_dana,nama_tahapan"
+
 func readCSV(t *testing.T, b []byte) (header string, rows []map[string]string) {
 	t.Helper()
 	first, _, _ := strings.Cut(string(b), "\n")
@@ -49,7 +53,7 @@ func TestConsolidatedCSV(t *testing.T) {
 		totals, err := export.WriteCSV(ctx, db, scope, &buf)
 		require.NoError(t, err)
 		header, rows := readCSV(t, buf.Bytes())
-		require.Equal(t, designHeader, header)
+		require.Equal(t, exportHeader, header)
 		ids := make([]string, len(rows))
 		for i, r := range rows {
 			ids[i] = r["proposal_id"]
@@ -70,7 +74,10 @@ func TestConsolidatedCSV(t *testing.T) {
 			"indikator":         "Anggota koperasi terlatih; Koperasi dibina", "target": "40; 2.5", "satuan": "orang; unit",
 			"pagu_usulan": "150000000", "pagu_konsolidasi": "120000000", "sumber_dana": "apbd_provinsi",
 			"prioritas": "2", "tahapan": "ministry", "keputusan_rakorda": "diterima",
+			"nama_kategori": "Pelatihan", "nama_sumber_dana": domain.FundingSource("apbd_provinsi").Label(),
+			"nama_tahapan": domain.StageMinistry.Label(),
 		}, byID["u-ksel-2"])
+		require.NotEqual(t, "apbd_provinsi", byID["u-ksel-2"]["nama_sumber_dana"], "a label, not the code again")
 		// A provincial proposal has no kab/kota or kecamatan.
 		require.Equal(t, []string{"", "", "", ""}, []string{byID["u-prov"]["kode_kabkota"], byID["u-prov"]["kabkota"], byID["u-prov"]["kode_kecamatan"], byID["u-prov"]["kecamatan"]})
 		// A kab/kota proposal has no kecamatan.
@@ -160,7 +167,7 @@ func money(t *testing.T, s string) int64 {
 func checkProvinceSheet(t *testing.T, db *store.DB, f *excelize.File, sheet, cycleID string) []string {
 	t.Helper()
 	header, rows := sheetRows(t, f, sheet)
-	require.Equal(t, designHeader, strings.Join(header, ","), sheet)
+	require.Equal(t, exportHeader, strings.Join(header, ","), sheet)
 	var (
 		ids                          []string
 		groupAmount, groupCons       int64
@@ -308,7 +315,7 @@ func TestEmptyExports(t *testing.T) {
 	var buf bytes.Buffer
 	totals, err := export.WriteCSV(ctx, db, scope, &buf)
 	require.NoError(t, err)
-	require.Equal(t, designHeader+"\n", buf.String())
+	require.Equal(t, exportHeader+"\n", buf.String())
 	require.Zero(t, totals)
 
 	buf.Reset()

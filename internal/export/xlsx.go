@@ -307,8 +307,8 @@ func (wb *workbook) close() error {
 	return wb.err
 }
 
-// Column widths of a province sheet, in Header's order.
-var listWidths = []float64{6, 8, 20, 10, 28, 12, 20, 24, 44, 16, 20, 48, 32, 10, 12, 17, 17, 18, 9, 14, 12}
+// Column widths of a province sheet, in FullHeader's order.
+var listWidths = []float64{6, 8, 20, 10, 28, 12, 20, 24, 44, 16, 20, 48, 32, 10, 12, 17, 17, 18, 9, 14, 12, 22, 26, 22}
 
 // Labels of the XLSX's summary rows and sheet; they are for people, so they
 // are Indonesian sentences rather than column codes.
@@ -353,7 +353,7 @@ func WriteXLSX(ctx context.Context, db *store.DB, scope Scope, w io.Writer) (Tot
 		if err := wb.startSheet(code+" "+titleCase(name), listWidths); err != nil {
 			return err
 		}
-		return wb.writeRow(headerCells(Header))
+		return wb.writeRow(headerCells(FullHeader()))
 	}
 	endGroup := func() error {
 		if group.Proposals == 0 {
@@ -363,7 +363,7 @@ func WriteXLSX(ctx context.Context, db *store.DB, scope Scope, w io.Writer) (Tot
 		if groupCode == "" {
 			label = provincialGroup
 		}
-		cells := make([]cell, len(Header))
+		cells := make([]cell, columnCount)
 		cells[colKodeKabKota] = text(groupCode, styleSubLabel)
 		cells[colKabKota] = text(groupName, styleSubLabel)
 		cells[colJudul] = text(fmt.Sprintf("%s%s (%d usulan)", subtotalPrefix, label, group.Proposals), styleSubLabel)
@@ -377,7 +377,7 @@ func WriteXLSX(ctx context.Context, db *store.DB, scope Scope, w io.Writer) (Tot
 			return err
 		}
 		p := provinces[len(provinces)-1]
-		cells := make([]cell, len(Header))
+		cells := make([]cell, columnCount)
 		cells[colKodeProvinsi] = text(p.code, styleTotalLabel)
 		cells[colProvinsi] = text(p.name, styleTotalLabel)
 		cells[colJudul] = text(fmt.Sprintf(provinceTotalFmt, p.name, p.t.Proposals), styleTotalLabel)
@@ -386,7 +386,7 @@ func WriteXLSX(ctx context.Context, db *store.DB, scope Scope, w io.Writer) (Tot
 		return wb.writeRow(cells)
 	}
 
-	cells := make([]cell, len(Header))
+	cells := make([]cell, columnCount)
 	for r, err := range db.ConsolidatedRows(ctx, scope.query()) {
 		if err != nil {
 			return total, err
@@ -498,6 +498,9 @@ func dataCells(cells []cell, no int, r store.ConsolidatedRow) []cell {
 	}
 	cells[colSumberDana] = text(string(r.FundingSource), styleDefault)
 	cells[colTahapan] = text(string(r.Stage), styleDefault)
+	cells[colNamaKategori] = text(r.Category.Label(), styleDefault)
+	cells[colNamaSumberDana] = text(r.FundingSource.Label(), styleDefault)
+	cells[colNamaTahapan] = text(r.Stage.Label(), styleDefault)
 	cells[colKeputusanRakorda] = text(rakordaDecision(r.RakordaAction), styleDefault)
 	return cells
 }

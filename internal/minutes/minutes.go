@@ -42,14 +42,17 @@ func DecisionLabel(a domain.Action) string {
 
 var months = [...]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"}
 
-// tanggal writes a date the Indonesian way: "23 November 2026".
-func tanggal(t time.Time) string {
-	t = t.UTC()
+// tanggal writes a date the Indonesian way, in zone: "23 November 2026".
+func tanggal(t time.Time, zone *time.Location) string {
+	t = t.In(zone)
 	return fmt.Sprintf("%d %s %d", t.Day(), months[t.Month()-1], t.Year())
 }
 
-func waktu(t time.Time) string {
-	return tanggal(t) + " " + t.UTC().Format("15.04") + " UTC"
+// waktu writes an instant in zone, named: "1 April 2026 09.00 WITA". The
+// minutes are signed in the province, so its clock is the one that counts.
+func waktu(t time.Time, zone *time.Location) string {
+	l := t.In(zone)
+	return tanggal(t, zone) + " " + l.Format("15.04") + " " + l.Format("MST")
 }
 
 // Render writes the minutes of rec to w.
@@ -60,6 +63,7 @@ func Render(w io.Writer, rec store.RakordaRecord, opts Options) error {
 	}
 	gen = gen.UTC()
 	r := newRenderer(gen)
+	r.zone = domain.ZoneOf(rec.Cycle.ProvinceCode)
 	r.document(rec, gen)
 	if err := r.pdf.Error(); err != nil {
 		return fmt.Errorf("render minutes: %w", err)
@@ -78,8 +82,9 @@ const (
 type renderer struct {
 	pdf    *fpdf.Fpdf
 	tr     func(string) string
-	width  float64 // usable width
-	bottom float64 // lowest y a row may reach
+	zone   *time.Location // the province's: every time printed is in it
+	width  float64        // usable width
+	bottom float64        // lowest y a row may reach
 }
 
 func newRenderer(gen time.Time) *renderer {
@@ -132,7 +137,7 @@ func (r *renderer) document(rec store.RakordaRecord, gen time.Time) {
 		"Rapat Koordinasi Daerah (Rakorda) perencanaan pembangunan koperasi dan UKM Provinsi %s untuk tahun anggaran %d "+
 			"(siklus %s) dibuka pada %s dan ditutup pada %s. Rakorda membahas %d usulan dari %d kabupaten/kota "+
 			"dan mengambil keputusan serta kesepakatan sebagaimana tercantum di bawah ini.",
-		province, c.FiscalYear, c.ID, waktu(c.Calendar.RakordaStart), waktu(c.Calendar.RakordaEnd),
+		province, c.FiscalYear, c.ID, waktu(c.Calendar.RakordaStart, r.zone), waktu(c.Calendar.RakordaEnd, r.zone),
 		len(rec.Decisions)+rec.Undecided.Count, len(decidedKab)))
 	pdf.Ln(2)
 
@@ -180,7 +185,7 @@ func (r *renderer) document(rec store.RakordaRecord, gen time.Time) {
 				note = "-"
 			}
 			rows[i] = []string{fmt.Sprint(n), d.ProposalID + "\n" + d.Title + "\n" + where, rupiah(d.AmountIDR), DecisionLabel(d.Decision),
-				note + "\n(" + d.Actor.Username + ", " + waktu(d.At) + ")"}
+				note + "\n(" + d.Actor.Username + ", " + waktu(d.At, r.zone) + ")"}
 		}
 		r.subheading(fmt.Sprintf("%s (%s): %d usulan, pagu usulan %s", name, group[0].KabKotaCode, len(group), rupiah(total)))
 		r.table(cols, rows)
@@ -221,7 +226,7 @@ func (r *renderer) document(rec store.RakordaRecord, gen time.Time) {
 	}
 	x := margin + r.width/2
 	for _, line := range []string{
-		"Ditetapkan pada " + tanggal(gen),
+		"Ditetapkan pada " + tanggal(gen, r.zone),
 		"Pimpinan Rakorda,",
 		"Kepala Dinas Koperasi dan UKM",
 		"Provinsi " + province,

@@ -84,9 +84,10 @@ func TestMinutesListEveryDecision(t *testing.T) {
 	text := strings.Join(strings.Fields(strings.Join(lines, " ")), " ")
 
 	for _, h := range []string{"BERITA ACARA", "RAPAT KOORDINASI DAERAH (RAKORDA)", "PROVINSI SULAWESI TENGGARA", "TAHUN ANGGARAN 2027",
-		"I. DAFTAR HADIR", "II. KEPUTUSAN ATAS USULAN", "III. KESEPAKATAN", "1 April 2026 01.00 UTC", "Ditetapkan pada 3 April 2026"} {
+		"I. DAFTAR HADIR", "II. KEPUTUSAN ATAS USULAN", "III. KESEPAKATAN", "1 April 2026 09.00 WITA", "Ditetapkan pada 3 April 2026"} {
 		require.Contains(t, text, h)
 	}
+	require.NotContains(t, text, "UTC", "times are in the province's zone (WITA for 74), as on the pages")
 	require.Contains(t, text, "halaman 3 dari", "75 decisions take several pages")
 	labels := map[string]bool{"DITERIMA": true, "DITUNDA": true, "DITOLAK": true}
 	for _, d := range rec.Decisions {

@@ -99,6 +99,9 @@ type GrantLine struct {
 	Scope      string
 	ValidFrom  string
 	ValidUntil string
+	// Actions are the named actions of a delegation, "|"-separated (v5);
+	// empty for a whole role.
+	Actions string
 }
 
 // GrantLines reads every grant.
@@ -113,7 +116,7 @@ func grantLines(tx *gorm.DB, where string, args ...any) ([]GrantLine, error) {
 	}
 	out := make([]GrantLine, len(rows))
 	for i, r := range rows {
-		out[i] = GrantLine{ID: r.ID, Username: r.V0, Role: r.V1, Scope: r.V2, ValidFrom: r.V3, ValidUntil: r.V4}
+		out[i] = GrantLine{ID: r.ID, Username: r.V0, Role: r.V1, Scope: r.V2, ValidFrom: r.V3, ValidUntil: r.V4, Actions: r.V5}
 	}
 	return out, nil
 }
@@ -183,7 +186,7 @@ func (t GrantTx) InsertGrant(g GrantLine) error { return t.InsertGrants([]GrantL
 func (t GrantTx) InsertGrants(gs []GrantLine) error {
 	rows := make([]gormadapter.CasbinRule, len(gs))
 	for i, g := range gs {
-		rows[i] = gormadapter.CasbinRule{Ptype: "g", V0: g.Username, V1: g.Role, V2: g.Scope, V3: g.ValidFrom, V4: g.ValidUntil}
+		rows[i] = gormadapter.CasbinRule{Ptype: "g", V0: g.Username, V1: g.Role, V2: g.Scope, V3: g.ValidFrom, V4: g.ValidUntil, V5: g.Actions}
 	}
 	if err := t.tx.CreateInBatches(rows, 2000).Error; err != nil {
 		return fmt.Errorf("store: add grant: %w", err)
