@@ -29,6 +29,7 @@ var matrixUsers = []struct {
 	{"u.kadisprov", domain.RoleKadisProvinsi, "74"},
 	{"u.penghubung", domain.RolePenghubungKementrian, "*"},
 	{"u.admin", domain.RoleAdmin, "*"},
+	{"u.operator", domain.RoleOperatorData, "74.05"},
 }
 
 // targets are the regions of the matrix columns for a grant scope, in the
@@ -56,46 +57,55 @@ const targetNames = "own,child,sibling,parent,other-province,national"
 // the expected answer per target column (Y allow, N deny).
 var matrix = []struct {
 	obj, act string
-	want     [9]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin
+	want     [10]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin, operator
 }{
-	{ObjProposal, ActRead, [9]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
-	{ObjProposal, ActCreate, [9]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjProposal, ActEdit, [9]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActRead, [10]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN"}},
+	{ObjProposal, ActCreate, [10]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActEdit, [10]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{StageObject(domain.StageDraft), "submit", [9]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageDraft), "withdraw", [9]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "withdraw", [9]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "approve", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "return", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "reject", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "accept", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "defer", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "reject", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageConsolidation), "consolidate", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "fund", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "decline", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
-	{StageObject(domain.StageSIPDMapping), "map", [9]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "submit", [10]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "withdraw", [10]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "withdraw", [10]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "approve", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "return", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "reject", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "accept", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "defer", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "reject", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageConsolidation), "consolidate", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "fund", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "decline", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageSIPDMapping), "map", [10]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjCycle, ActLock, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActCreate, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActUpdate, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
+	{ObjCycle, ActLock, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActCreate, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActUpdate, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActRead, [10]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "NNNNNN"}},
 
-	{ObjRakorda, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjConsolidation, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjExports, ActDownload, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjRakorda, ActRecord, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjBUMDes, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
-	{ObjBUMDes, ActManage, [9]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
+	{ObjRakorda, ActRead, [10]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjConsolidation, ActRead, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjExports, ActDownload, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjRakorda, ActRecord, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActRead, [10]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN"}},
+	{ObjBUMDes, ActManage, [10]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
 
-	{ObjUsers, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjUsers, ActManage, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjGrants, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjGrants, ActManage, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
+	{ObjUsers, ActRead, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjUsers, ActManage, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjGrants, ActRead, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjGrants, ActManage, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
 
-	{ObjReference, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
-	{ObjReference, ActImport, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjTasks, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN"}},
+	{ObjReference, ActRead, [10]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY"}},
+	{ObjReference, ActImport, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
+	{ObjRegister, ActRead, [10]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "YYNNNN"}},
+	{ObjRegister, ActManage, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN"}},
+	{ObjDataRound, ActRead, [10]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "YYNNNN"}},
+	{ObjDataRound, ActOpen, [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "submit", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN"}},
+	{ObjDataRound, "verify", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "return", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "accept", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "reopen", [10]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjTasks, ActRead, [10]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN", "NNNNNN"}},
 }
 
 // matrixCell is one row of the flattened matrix: a user, a request, an answer.

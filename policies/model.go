@@ -48,6 +48,14 @@ const (
 	// ObjBUMDes is the record of businesses village enterprises run, which
 	// consolidation warns about; decided on the business's desa.
 	ObjBUMDes = "bumdes"
+	// ObjRegister is the koperasi register and the UMKM figures of a
+	// region: read, and manage (import, edit); decided on the koperasi's
+	// desa, or the kab/kota of an import.
+	ObjRegister = "register"
+	// ObjDataRound is a kab/kota's yearly data round: read, open (the
+	// province, with a due date) and the actions of domain.RoundTable;
+	// decided on the kab/kota.
+	ObjDataRound = "dataround"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
@@ -63,6 +71,8 @@ const (
 	ActImport   = "import"
 	// ActRecord writes the Rakorda's berita acara: agreements and attendance.
 	ActRecord = "record"
+	// ActOpen opens a data round (or moves its due date).
+	ActOpen = "open"
 )
 
 // stageObjectPrefix starts the object of every proposal stage action.

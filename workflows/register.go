@@ -15,5 +15,6 @@ import (
 func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(ProposalWorkflow, workflow.RegisterOptions{Name: ProposalWorkflowName})
 	r.RegisterWorkflowWithOptions(CycleWorkflow, workflow.RegisterOptions{Name: CycleWorkflowName})
+	r.RegisterWorkflowWithOptions(DataRoundWorkflow, workflow.RegisterOptions{Name: DataRoundWorkflowName})
 	r.RegisterActivity(a)
 }

@@ -16,12 +16,17 @@ const (
 	RoleKadisProvinsi        Role = "kadis_provinsi"
 	RolePenghubungKementrian Role = "penghubung_kementerian"
 	RoleAdmin                Role = "admin"
+	// RoleOperatorData keeps a kab/kota's koperasi register and UMKM
+	// figures and submits its yearly data round (DESIGN.md, "Beyond
+	// proposals"; Sultra's ODS operators).
+	RoleOperatorData Role = "operator_data"
 )
 
 // Roles lists every role.
 var Roles = []Role{
 	RolePerencanaKecamatan, RoleCamat, RolePerencanaKabKota, RoleReviewerKabKota,
 	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin,
+	RoleOperatorData,
 }
 
 // ValidRole reports whether r is one of Roles.
@@ -39,7 +44,7 @@ func (r Role) ScopeLevel() RegionLevel {
 	switch r {
 	case RolePerencanaKecamatan, RoleCamat:
 		return LevelKecamatan
-	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota:
+	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota, RoleOperatorData:
 		return LevelKabKota
 	case RolePerencanaProvinsi, RoleKadisProvinsi:
 		return LevelProvinsi
