@@ -192,7 +192,7 @@ func schemas() jsonObject {
 			"type": str("URI jenis masalah."), "title": str("Judul singkat."), "status": integer("Status HTTP."),
 			"detail": str("Penjelasan yang dapat ditindaklanjuti."), "errors": array(ref("FieldError")),
 		}),
-		"FieldError":  object([]string{"field", "message"}, jsonObject{"field": str("Nama kolom."), "message": str("Apa yang harus diperbaiki.")}),
+		"FieldError":  object([]string{"field", "message"}, jsonObject{"row": integer("Baris berkas impor (2 = baris data pertama); tidak ada untuk isian JSON."), "field": str("Nama kolom."), "message": str("Apa yang harus diperbaiki.")}),
 		"Health":      object(nil, jsonObject{"status": str("ok")}),
 		"Readiness":   object(nil, jsonObject{"database": str("ok atau unreachable"), "temporal": str("ok atau unreachable")}),
 		"OpenAPI":     jsonObject{"type": "object", "description": "Dokumen ini."},
@@ -258,7 +258,7 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
-	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas()} {
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), registerSchemas()} {
 		for k, v := range extra {
 			all[k] = v
 		}
@@ -276,7 +276,8 @@ var (
 func Operations() []Operation {
 	ops := coreOperations()
 	ops = append(ops, cycleOperations()...)
-	return append(ops, exportOperations()...)
+	ops = append(ops, exportOperations()...)
+	return append(ops, registerOperations()...)
 }
 
 func coreOperations() []Operation {

@@ -99,6 +99,8 @@ func (r Role) Label() string {
 		return "Penghubung Kementerian"
 	case RoleAdmin:
 		return "Administrator"
+	case RoleOperatorData:
+		return "Operator Data Koperasi"
 	}
 	return string(r)
 }
