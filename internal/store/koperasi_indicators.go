@@ -9,6 +9,7 @@ import (
 
 // indicatorRow is one year's aggregate of koperasi_years.
 type indicatorRow struct {
+	Child           string // the child region (ChildIndicators only)
 	Year            int
 	Active          int64
 	Inactive        int64
@@ -106,10 +107,7 @@ func (db *DB) ChildIndicators(ctx context.Context, parent string, year int) (map
 		return map[string]domain.KoperasiIndicators{}, nil
 	}
 	cond, args := regionRange("region_code", parent)
-	var rows []struct {
-		Child string
-		indicatorRow
-	}
+	var rows []indicatorRow
 	err := db.Gorm.WithContext(ctx).Table("koperasi_years").
 		Select(fmt.Sprintf("SUBSTR(region_code, 1, %d) AS child, %s", n, indicatorSelect)).
 		Where("year = ?", year).Where(cond, args...).Group(fmt.Sprintf("SUBSTR(region_code, 1, %d), year", n)).Scan(&rows).Error
