@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/register"
+	"github.com/rencana-id/rencana/internal/register/registertest"
 	"github.com/rencana-id/rencana/internal/store"
 	"github.com/rencana-id/rencana/internal/store/storetest"
 )
@@ -70,15 +70,9 @@ func setRound(t *testing.T, db *store.DB, kabkota string, year int, status domai
 // and its records.
 func synthFile(t *testing.T, desas []register.Desa, year int, kmp string) (string, [][]string) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString(strings.Join(register.Header, ",") + "\n")
-	var recs [][]string
-	require.NoError(t, register.Synthesize(desas, year, register.SynthOptions{PerDesa: 4, KMPKabKota: kmp, Now: regNow}, func(rec []string) error {
-		recs = append(recs, append([]string{}, rec...))
-		b.WriteString(strings.Join(rec, ",") + "\n")
-		return nil
-	}))
-	return b.String(), recs
+	data, recs, err := registertest.File(desas, year, register.SynthOptions{PerDesa: 4, KMPKabKota: kmp, Now: regNow})
+	require.NoError(t, err)
+	return data, recs
 }
 
 func importFile(t *testing.T, db *store.DB, kabkota string, year int, data string, dry bool) (store.ImportResult, error) {
@@ -89,52 +83,6 @@ func importFile(t *testing.T, db *store.DB, kabkota string, year int, data strin
 	}
 	defer rd.Close()
 	return db.ImportKoperasi(context.Background(), store.ImportOptions{KabKota: kabkota, Year: year, Actor: "operator", DryRun: dry, Now: regNow}, rd.Next)
-}
-
-// expectIndicators computes DESIGN.md's indicators from file records by
-// their columns alone, without the domain's code: the independent check.
-func expectIndicators(recs [][]string, region string, year int) domain.KoperasiIndicators {
-	col := map[string]int{}
-	for i, h := range register.Header {
-		col[h] = i
-	}
-	num := func(r []string, c string) int64 {
-		n, _ := strconv.ParseInt(r[col[c]], 10, 64)
-		return n
-	}
-	out := domain.KoperasiIndicators{Region: region, Year: year}
-	y := strconv.Itoa(year)
-	for _, r := range recs {
-		code := r[col["kode_wilayah"]]
-		if region != "*" && code != region && !strings.HasPrefix(code, region+".") {
-			continue
-		}
-		status := r[col["status"]]
-		switch status {
-		case "aktif":
-			out.Active++
-		case "tidak_aktif":
-			out.Inactive++
-		case "dibubarkan":
-			out.Dissolved++
-		}
-		if strings.HasPrefix(r[col["badan_hukum_tanggal"]], y+"-") {
-			out.New++
-		}
-		ratHeld := status == "aktif" && strings.HasPrefix(r[col["tanggal_rat"]], y+"-")
-		if ratHeld {
-			out.RATHeld++
-		}
-		if ratHeld && num(r, "shu") > 0 && num(r, "modal_sendiri") >= num(r, "modal_luar") && num(r, "anggota") >= 9 {
-			out.Berkualitas++
-		}
-		out.Members += num(r, "anggota")
-		out.ModalSendiriIDR += num(r, "modal_sendiri")
-		out.ModalLuarIDR += num(r, "modal_luar")
-		out.VolumeUsahaIDR += num(r, "volume_usaha")
-		out.SHUIDR += num(r, "shu")
-	}
-	return out
 }
 
 func TestKoperasiImportAndIndicators(t *testing.T) {
@@ -171,8 +119,8 @@ func TestKoperasiImportAndIndicators(t *testing.T) {
 		for _, region := range []string{"74.05", "74.05.01", "74.05.02.2003", "74.71", "74", "*", "73"} {
 			got, err := db.KoperasiIndicators(ctx, region, 2026)
 			require.NoError(t, err)
-			want := expectIndicators(all2026, region, 2026)
-			prevWant := expectIndicators(recs[2025], region, 2025)
+			want := registertest.Expect(all2026, region, 2026)
+			prevWant := registertest.Expect(recs[2025], region, 2025)
 			if prevWant.Total() == 0 {
 				require.Nil(t, got.Previous, region)
 			} else {
@@ -190,7 +138,7 @@ func TestKoperasiImportAndIndicators(t *testing.T) {
 		children, err := db.ChildIndicators(ctx, "74", 2026)
 		require.NoError(t, err)
 		require.Len(t, children, 2)
-		require.Equal(t, expectIndicators(recs[2026], "74.05", 2026).Active, children["74.05"].Active)
+		require.Equal(t, registertest.Expect(recs[2026], "74.05", 2026).Active, children["74.05"].Active)
 
 		// One row changes: the preview says so.
 		changed := strings.Replace(data, ",aktif,", ",tidak_aktif,", 1)
@@ -221,7 +169,7 @@ func TestKoperasiImportAndIndicators(t *testing.T) {
 			}
 			q.After = p.Next
 		}
-		require.Equal(t, int(expectIndicators(r71, "74.71", 2026).Active), n)
+		require.Equal(t, int(registertest.Expect(r71, "74.71", 2026).Active), n)
 		first := page.Items[0]
 		found, err := db.ListKoperasi(ctx, store.KoperasiQuery{Scopes: []string{"*"}, Q: strings.ToUpper(first.Name[9:20])})
 		require.NoError(t, err)
