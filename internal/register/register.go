@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strconv"
 	"strings"
@@ -79,8 +80,11 @@ type Reader struct {
 	next   func() ([]string, int, error) // a record and its row number; io.EOF at the end
 	close  func()
 	format Format
-	seen   map[string]int // NIK → the row it was first seen on
-	seenBH map[string]int // badan hukum number → row
+	// seen and seenBH map a 64-bit hash of each NIK and badan hukum
+	// number to the row it was first seen on: 20 bytes per key instead of
+	// the key itself, so a national file's duplicate check stays small.
+	seen   map[uint64]int32
+	seenBH map[uint64]int32
 	rows   int
 }
 
@@ -94,7 +98,7 @@ func Open(r io.Reader, opts Options) (*Reader, error) {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("read register file: %w", err)
 	}
-	rd := &Reader{opts: opts, seen: map[string]int{}, seenBH: map[string]int{}, close: func() {}}
+	rd := &Reader{opts: opts, seen: map[uint64]int32{}, seenBH: map[uint64]int32{}, close: func() {}}
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0:
 		return nil, fileError(1, "file", "Berkas kosong; unduh templat lalu isi baris datanya.")
@@ -337,20 +341,28 @@ func (rd *Reader) parse(rec []string, row int) (store.ImportRow, []domain.FieldE
 		bad("badan_hukum_tanggal", "Badan hukum tanggal %s terbit setelah tahun %d, tahun putaran data ini.", k.BadanHukumDate, rd.opts.Year)
 	}
 	if k.NIK != "" {
-		if first, ok := rd.seen[k.NIK]; ok {
+		if first, ok := rd.seen[keyHash(k.NIK)]; ok {
 			bad("nik", "NIK %s sudah ada pada baris %d berkas ini.", k.NIK, first)
 		} else {
-			rd.seen[k.NIK] = row
+			rd.seen[keyHash(k.NIK)] = int32(row)
 		}
 	}
 	if k.BadanHukumNo != "" {
-		if first, ok := rd.seenBH[k.BadanHukumNo]; ok {
+		if first, ok := rd.seenBH[keyHash(k.BadanHukumNo)]; ok {
 			bad("badan_hukum_no", "Nomor badan hukum %s sudah ada pada baris %d berkas ini.", k.BadanHukumNo, first)
 		} else {
-			rd.seenBH[k.BadanHukumNo] = row
+			rd.seenBH[keyHash(k.BadanHukumNo)] = int32(row)
 		}
 	}
 	return store.ImportRow{Row: row, Koperasi: k, Year: y}, errs
+}
+
+// keyHash is FNV-1a of a key: two different keys of one file share a hash
+// with a probability of about 1e-9 at 200,000 rows.
+func keyHash(s string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
 }
 
 func hasField(errs []domain.FieldError, field string) bool {

@@ -47,14 +47,14 @@ func seedRegisterRegions(t *testing.T, db *store.DB) map[string][]register.Desa 
 
 // openRound records an open data round, as the workflow's first change
 // would.
-func openRound(t *testing.T, db *store.DB, kabkota string, year int) {
+func openRound(t testing.TB, db *store.DB, kabkota string, year int) {
 	t.Helper()
 	setRound(t, db, kabkota, year, domain.RoundOpen)
 }
 
 var roundSeq = map[string]int64{}
 
-func setRound(t *testing.T, db *store.DB, kabkota string, year int, status domain.RoundStatus) {
+func setRound(t testing.TB, db *store.DB, kabkota string, year int, status domain.RoundStatus) {
 	t.Helper()
 	key := fmt.Sprintf("%p/%s/%d", db, kabkota, year)
 	roundSeq[key]++
