@@ -3,8 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/csv"
-	"io"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
 	"sync"
