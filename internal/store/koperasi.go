@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -229,6 +230,8 @@ var errRollback = errors.New("import rolled back")
 func (db *DB) ImportKoperasi(ctx context.Context, opts ImportOptions, next func() (*ImportBatch, error)) (ImportResult, error) {
 	res := ImportResult{Errors: []domain.FieldError{}}
 	regions := map[string]bool{} // desa code → exists as a desa/kelurahan
+	next, stop := prefetch(next)
+	defer stop()
 	err := db.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := db.editableRound(tx, opts.KabKota, opts.Year); err != nil {
 			return err
@@ -272,6 +275,44 @@ func (db *DB) ImportKoperasi(ctx context.Context, opts ImportOptions, next func(
 			Message: fmt.Sprintf("Berkas ditolak: %d kesalahan; tidak ada data yang disimpan. Perbaiki baris yang disebut lalu unggah ulang.", len(res.Errors))}
 	}
 	return res, nil
+}
+
+// prefetch runs next in a goroutine two batches ahead, so parsing the
+// file overlaps with the database writing the batch before. stop ends the
+// goroutine when the import returns early.
+func prefetch(next func() (*ImportBatch, error)) (func() (*ImportBatch, error), func()) {
+	type item struct {
+		b   *ImportBatch
+		err error
+	}
+	ch := make(chan item, 2)
+	done := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for {
+			b, err := next()
+			select {
+			case ch <- item{b, err}:
+			case <-done:
+				return
+			}
+			if b == nil || err != nil {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() (*ImportBatch, error) {
+			it, ok := <-ch
+			if !ok {
+				return nil, nil
+			}
+			return it.b, it.err
+		}, func() {
+			once.Do(func() { close(done) })
+			for range ch { // let a next() in flight finish
+			}
+		}
 }
 
 func appendErrors(dst []domain.FieldError, errs ...domain.FieldError) []domain.FieldError {
