@@ -115,14 +115,20 @@ func KoperasiID(nik, badanHukumNo string) string {
 	return "kop-" + hex.EncodeToString(sum[:8])
 }
 
-// regionRange is the SQL condition "column lies in region" (the code
-// itself or below it) as a range over the index, not a LIKE: codes under
-// p sort between p+"." and p+"/" ('/' follows '.'). "*" is everything.
+// regionRange is the SQL condition "column lies in region" for columns
+// holding desa codes (koperasi, data rounds hold kab/kota codes: below a
+// province only) as a range over the index, not a LIKE: codes under p
+// sort between p+"." and p+"/" ('/' follows '.'). "*" is everything.
 func regionRange(column, region string) (string, []any) {
 	if region == "" || region == domain.NationalScope {
 		return "1 = 1", nil
 	}
-	return fmt.Sprintf("(%s = ? OR (%s >= ? AND %s < ?))", column, column, column), []any{region, region + ".", region + "/"}
+	// Koperasi sit in desa: a desa is matched by equality, a wider region
+	// by the range alone (an OR of both kept SQLite off the index).
+	if lvl, err := domain.ParseRegionCode(region); err == nil && lvl == domain.LevelDesa {
+		return column + " = ?", []any{region}
+	}
+	return fmt.Sprintf("(%s >= ? AND %s < ?)", column, column), []any{region + ".", region + "/"}
 }
 
 // scopesRange is regionRange for any of scopes; ok is false when they

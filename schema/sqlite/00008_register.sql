@@ -38,7 +38,9 @@ CREATE TABLE koperasi_years (
     updated_at        DATETIME NOT NULL,
     PRIMARY KEY (koperasi_id, year)
 );
-CREATE INDEX koperasi_years_region_idx ON koperasi_years (year, region_code);
+-- Covering: the indicators of any region are read from this index alone.
+CREATE INDEX koperasi_years_region_idx ON koperasi_years (year, region_code, status, is_new, rat_held, berkualitas,
+    members, modal_sendiri_idr, modal_luar_idr, volume_usaha_idr, shu_idr);
 
 -- UMKM figures per kab/kota and year.
 CREATE TABLE umkm_figures (
