@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rencana-id/rencana/api/web"
 	"github.com/rencana-id/rencana/internal/domain"
 	"github.com/rencana-id/rencana/internal/register"
 	"github.com/rencana-id/rencana/internal/register/registertest"
@@ -189,6 +193,20 @@ func TestDataRoundTwoYears(t *testing.T) {
 		require.Equal(t, provPlanner.username, last["actor"].(map[string]any)["username"])
 		require.EqualValues(t, 2, last["revision"])
 
+		// The page: the rounds with the caller's actions, the indicators,
+		// the list; an action through its form.
+		page := e.page(operatorKonsel, http.MethodGet, fmt.Sprintf("/koperasi?tahun=%d", y2), nil)
+		require.Equal(t, http.StatusOK, page.Code, page.Body.String())
+		require.Contains(t, page.Body.String(), "Data Koperasi")
+		require.Contains(t, page.Body.String(), fmt.Sprintf(`action="/koperasi/putaran/74.05/%d/submit"`, y2))
+		require.Contains(t, page.Body.String(), "Berkualitas")
+		require.NotContains(t, e.page(kadisKab, http.MethodGet, fmt.Sprintf("/koperasi?tahun=%d", y2), nil).Body.String(), "/submit\"")
+		page = e.page(operatorKonsel, http.MethodPost, fmt.Sprintf("/koperasi/putaran/74.05/%d/submit", y2), url.Values{})
+		require.Equal(t, http.StatusSeeOther, page.Code, page.Body.String())
+		require.Contains(t, page.Header().Get("Location"), "berhasil")
+		require.Equal(t, "submitted", e.as(operatorKonsel, http.MethodGet, fmt.Sprintf("/api/v1/data-rounds/74.05/%d", y2), nil).str("status"))
+		require.Equal(t, http.StatusOK, e.roundAction(kadisKab, "74.05", y2, "return", "Diperiksa lagi.").Code)
+
 		// The diff of the round against the year before.
 		r = e.as(operatorKonsel, http.MethodGet, fmt.Sprintf("/api/v1/data-rounds/74.05/%d/diff", y2), nil)
 		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
@@ -196,10 +214,10 @@ func TestDataRoundTwoYears(t *testing.T) {
 
 		// Scope: Kendari's operator can neither read nor write Konawe
 		// Selatan's register.
-		page := e.as(operatorKonsel, http.MethodGet, fmt.Sprintf("/api/v1/koperasi?year=%d&limit=2", y2), nil)
-		require.Equal(t, http.StatusOK, page.Code)
-		check("KoperasiList", page.body)
-		id := items(page)[0].(map[string]any)["id"].(string)
+		list := e.as(operatorKonsel, http.MethodGet, fmt.Sprintf("/api/v1/koperasi?year=%d&limit=2", y2), nil)
+		require.Equal(t, http.StatusOK, list.Code)
+		check("KoperasiList", list.body)
+		id := items(list)[0].(map[string]any)["id"].(string)
 		require.Equal(t, http.StatusOK, e.as(operatorKonsel, http.MethodGet, "/api/v1/koperasi/"+id, nil).Code)
 		require.Equal(t, http.StatusOK, e.as(kecPlanner, http.MethodGet, "/api/v1/koperasi?limit=1", nil).Code)
 		requireProblem(t, e.as(operatorKendari, http.MethodGet, "/api/v1/koperasi/"+id, nil), http.StatusNotFound)
@@ -234,4 +252,28 @@ func TestKoperasiTemplate(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Code)
 	require.True(t, strings.HasPrefix(r.Body.String(), "PK"))
 	requireField(t, e.as(kabPlanner, http.MethodGet, "/api/v1/koperasi/imports/template?format=pdf", nil), "format")
+}
+
+// page requests a web page as p (session and CSRF cookies set, the form's
+// csrf field added to a POST).
+func (e *env) page(p person, method, path string, form url.Values) *httptest.ResponseRecorder {
+	e.t.Helper()
+	h, err := web.New(web.Deps{API: e.srv})
+	require.NoError(e.t, err)
+	const csrf = "0123456789abcdef0123456789abcdef"
+	var body io.Reader
+	if form != nil {
+		form.Set("csrf", csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://example.com")
+	}
+	req.AddCookie(&http.Cookie{Name: "rencana_sesi", Value: e.token(p)})
+	req.AddCookie(&http.Cookie{Name: "rencana_csrf", Value: csrf})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

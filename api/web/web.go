@@ -93,6 +93,8 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /siklus/{id}/konsolidasi", h.authed(h.consolidation))
 	h.mux.HandleFunc("GET /ekspor", h.authed(h.exportsPage))
 	h.mux.HandleFunc("GET /ekspor/unduh", h.authed(h.exportFile))
+	h.mux.HandleFunc("GET /koperasi", h.authed(h.koperasi))
+	h.mux.HandleFunc("POST /koperasi/putaran/{region}/{year}/{action}", h.authed(h.roundAction))
 	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
 	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
