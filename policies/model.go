@@ -64,6 +64,14 @@ const (
 	// his role: create (decided on the delegated scope), read (one's own,
 	// given or received).
 	ObjDelegations = "delegations"
+	// ObjRegister is the koperasi register and the UMKM figures of a
+	// region: read, and manage (import, edit); decided on the koperasi's
+	// desa, or the kab/kota of an import.
+	ObjRegister = "register"
+	// ObjDataRound is a kab/kota's yearly data round: read, open (the
+	// province, with a due date) and the actions of domain.RoundTable;
+	// decided on the kab/kota.
+	ObjDataRound = "dataround"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
@@ -79,6 +87,8 @@ const (
 	ActImport   = "import"
 	// ActRecord writes the Rakorda's berita acara: agreements and attendance.
 	ActRecord = "record"
+	// ActOpen opens a data round (or moves its due date).
+	ActOpen = "open"
 )
 
 // stageObjectPrefix starts the object of every proposal stage action.

@@ -29,4 +29,5 @@ func Register(r worker.Registry, a *activities.Activities) {
 	} {
 		r.RegisterActivity(fn)
 	}
+	r.RegisterWorkflowWithOptions(DataRoundWorkflow, workflow.RegisterOptions{Name: DataRoundWorkflowName})
 }

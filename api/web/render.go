@@ -47,20 +47,26 @@ func (h *Handler) parseTemplates() error {
 			}
 			return r.Label()
 		},
-		"tanggal":   func(t time.Time, z *time.Location) string { return tanggal(t, z) },
-		"tanggalP":  func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
-		"dtinput":   tanggalInput,
-		"dateField": newDateField,
-		"needsNote": domain.Action.NeedsComment, // the form asks for a reason
-		"eqs":       func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
-		"join":      strings.Join,
+		"tanggal":     func(t time.Time, z *time.Location) string { return tanggal(t, z) },
+		"tanggalP":    func(t *time.Time, z *time.Location) string { return tanggalPtr(t, z) },
+		"dtinput":     tanggalInput,
+		"dateField":   newDateField,
+		"needsNote":   domain.Action.NeedsComment, // the form asks for a reason
+		"eqs":         func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
+		"join":        strings.Join,
+		"roundStatus": func(st domain.RoundStatus) string { return st.Label() },
+		"roundAction": func(a domain.RoundAction) string { return a.Label() },
+		"roundNote": func(st domain.RoundStatus, a domain.RoundAction) bool {
+			t, _ := domain.RoundStep(st, a)
+			return t.Comment
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)

@@ -99,6 +99,8 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /delegasi", h.authed(h.delegations))
 	h.mux.HandleFunc("POST /delegasi", h.authed(h.createDelegation))
 	h.mux.HandleFunc("POST /delegasi/{id}/cabut", h.authed(h.revokeDelegation))
+	h.mux.HandleFunc("GET /koperasi", h.authed(h.koperasi))
+	h.mux.HandleFunc("POST /koperasi/putaran/{region}/{year}/{action}", h.authed(h.roundAction))
 	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
 	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))

@@ -160,7 +160,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}()
 
 	// After the worker: the demo cycle is opened through its workflow.
-	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, log)
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, demoRounds{tc}, log)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,21 @@ func demoCycleOpener(tc client.Client, db *store.DB) demo.CycleOpener {
 	}
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, log *slog.Logger) (creds devCredentials, err error) {
+// demoRounds drives the demo's data rounds through their workflows, as
+// the province (open) and each round's actors would.
+type demoRounds struct{ tc client.Client }
+
+func (d demoRounds) Open(ctx context.Context, kabkota string, year int, due time.Time, actor domain.Actor) error {
+	_, err := workflows.OpenDataRound(ctx, d.tc, kabkota, year, workflows.OpenRoundRequest{Actor: actor, DueAt: due})
+	return err
+}
+
+func (d demoRounds) Act(ctx context.Context, kabkota string, year int, action domain.RoundAction, actor domain.Actor) error {
+	_, err := workflows.ActDataRound(ctx, d.tc, kabkota, year, action, workflows.RoundActionRequest{Actor: actor})
+	return err
+}
+
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, rounds demo.RoundDriver, log *slog.Logger) (creds devCredentials, err error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
 	creds = readCredentials(path)
 	if cfg.AdminPassword != "" {
@@ -238,6 +252,14 @@ func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, aut
 			return creds, fmt.Errorf("seed demo data: %w", err)
 		}
 		log.Info("demo data created", "cycle", cycle.ID, "users", len(demo.Users))
+		// The register is a bonus: a failure (say, Temporal kept from an
+		// earlier .data whose rounds are already accepted) must not stop
+		// the dev stack.
+		if n, err := demo.SeedRegister(ctx, db, time.Now(), rounds); err != nil {
+			log.Warn("demo register not loaded", "err", err)
+		} else {
+			log.Info("demo register created", "koperasi_years", n)
+		}
 		if err := os.WriteFile(path, []byte("admin="+creds.Admin+"\ndemo="+creds.Demo+"\n"), 0o600); err != nil {
 			return creds, err
 		}

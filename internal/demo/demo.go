@@ -44,6 +44,7 @@ var Users = []User{
 	{"perencana.sultra", "Perencana Dinas Koperasi dan UKM Sulawesi Tenggara", domain.RolePerencanaProvinsi, "74"},
 	{"kadis.sultra", "Kepala Dinas Koperasi dan UKM Sulawesi Tenggara", domain.RoleKadisProvinsi, "74"},
 	{"penghubung.kemenkop", "Penghubung Kementerian Koperasi dan UKM", domain.RolePenghubungKementrian, domain.NationalScope},
+	{"operator.konsel", "Operator Data Koperasi Konawe Selatan", domain.RoleOperatorData, "74.05"},
 }
 
 // GeneratePassword returns a random password that is easy to type.

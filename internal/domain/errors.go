@@ -23,6 +23,9 @@ const (
 // FieldError names one invalid input field and says, in Bahasa Indonesia,
 // what the user should change.
 type FieldError struct {
+	// Row is the line of an imported file the error is about (row 2 is
+	// the first data row, under the header); 0 for a request body.
+	Row     int    `json:"row,omitempty"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }

@@ -101,6 +101,8 @@ func (r Role) Label() string {
 		return "Administrator"
 	case RolePKK:
 		return "TP PKK Kecamatan"
+	case RoleOperatorData:
+		return "Operator Data Koperasi"
 	}
 	return string(r)
 }

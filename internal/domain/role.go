@@ -19,12 +19,17 @@ const (
 	// RolePKK is the TP PKK of a kecamatan: it reads the kecamatan's
 	// proposals (and will comment on them once proposals have comments).
 	RolePKK Role = "pkk"
+	// RoleOperatorData keeps a kab/kota's koperasi register and UMKM
+	// figures and submits its yearly data round (DESIGN.md, "Beyond
+	// proposals"; Sultra's ODS operators).
+	RoleOperatorData Role = "operator_data"
 )
 
 // Roles lists every role.
 var Roles = []Role{
 	RolePerencanaKecamatan, RoleCamat, RolePerencanaKabKota, RoleReviewerKabKota,
 	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin, RolePKK,
+	RoleOperatorData,
 }
 
 // ValidRole reports whether r is one of Roles.
@@ -42,7 +47,7 @@ func (r Role) ScopeLevel() RegionLevel {
 	switch r {
 	case RolePerencanaKecamatan, RoleCamat, RolePKK:
 		return LevelKecamatan
-	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota:
+	case RolePerencanaKabKota, RoleReviewerKabKota, RoleKadisKabKota, RoleOperatorData:
 		return LevelKabKota
 	case RolePerencanaProvinsi, RoleKadisProvinsi:
 		return LevelProvinsi
