@@ -22,9 +22,9 @@ var _ RoundStore = (*store.DB)(nil)
 // RecordDataRoundInput is a round's snapshot after a change, the event
 // that describes it and the notifications it sends.
 type RecordDataRoundInput struct {
-	Round         domain.DataRound `json:"round"`
-	Event         DataRoundEvent   `json:"event"`
-	Notifications []domain.Notification   `json:"notifications,omitempty"`
+	Round         domain.DataRound      `json:"round"`
+	Event         DataRoundEvent        `json:"event"`
+	Notifications []domain.Notification `json:"notifications,omitempty"`
 }
 
 // RecordDataRoundResult says whether this call wrote the event (false: a
