@@ -45,12 +45,6 @@ const (
 	GrantChangeRevoke = "revoke"
 )
 
-var levelExample = map[domain.RegionLevel]string{
-	domain.LevelProvinsi:  "kode provinsi, misalnya 74",
-	domain.LevelKabKota:   "kode kabupaten/kota, misalnya 74.05",
-	domain.LevelKecamatan: "kode kecamatan, misalnya 74.05.03",
-}
-
 // normalizeGrant truncates the validity to the second (what casbin_rule
 // stores) in UTC, and validates the grant; messages are for the user.
 func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
@@ -70,8 +64,8 @@ func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
 		if g.Scope != domain.NationalScope {
 			v.Add("scope", "Peran %s berlaku nasional: cakupannya harus \"*\".", g.Role)
 		}
-	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got != lvl {
-		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, levelExample[lvl])
+	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || !g.Role.AcceptsScope(got) {
+		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, g.Role.ScopeHint())
 	}
 	if g.ValidFrom != nil {
 		t := g.ValidFrom.UTC().Truncate(time.Second)

@@ -15,5 +15,7 @@ import (
 func Register(r worker.Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(ProposalWorkflow, workflow.RegisterOptions{Name: ProposalWorkflowName})
 	r.RegisterWorkflowWithOptions(CycleWorkflow, workflow.RegisterOptions{Name: CycleWorkflowName})
+	r.RegisterWorkflowWithOptions(KMPWorkflow, workflow.RegisterOptions{Name: KMPWorkflowName})
+	r.RegisterWorkflowWithOptions(KMPStartWorkflow, workflow.RegisterOptions{Name: KMPStartWorkflowName})
 	r.RegisterActivity(a)
 }

@@ -19,6 +19,7 @@ func newWorker(c client.Client, db *store.DB) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, workerOptions())
 	a := activities.New(db)
 	a.Workflows = workflows.NewDriver(c) // the cycle signals and locks its proposals
+	a.KMPStarter = workflows.NewDriver(c) // bulk KMP starts
 	workflows.Register(w, a)
 	return w
 }
