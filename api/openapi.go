@@ -241,9 +241,13 @@ func schemas() jsonObject {
 			"comment": str("Komentar."), "payload": jsonObject{"type": "object", "description": "Parameter aksi."}, "at": dateTime("Waktu."),
 		}),
 		"History": object([]string{"items"}, jsonObject{"items": array(ref("Event"))}),
-		"Task": object([]string{"proposal_id", "title", "region_code", "stage", "actions", "due_at", "overdue"}, jsonObject{
-			"proposal_id": str("Usulan."), "title": str("Judul."), "region_code": str("Wilayah."), "stage": stage,
-			"actions": array(action), "due_at": nullable(dateTime("Batas waktu.")), "overdue": boolean("Terlambat."),
+		"Task": object([]string{"kind", "proposal_id", "title", "region_code", "stage", "actions", "due_at", "overdue"}, jsonObject{
+			"kind":        strEnum("Jenis tugas: usulan, atau tahap Koperasi Merah Putih (proposal_id dan stage kosong).", "proposal", "kmp"),
+			"proposal_id": str("Usulan."), "title": str("Judul."), "region_code": str("Wilayah (desa/kelurahan untuk kmp)."),
+			"stage": strEnum("Tahap usulan; kosong untuk kmp.", append(names(domain.Stages), "")...),
+			"actions": array(strEnum("Aksi tahap; record untuk kmp.", append(names(domain.Actions), "record")...)),
+			"due_at": nullable(dateTime("Batas waktu.")), "overdue": boolean("Terlambat."),
+			"milestone": strEnum("Tahap KMP yang harus dicatat (kmp).", names(domain.KMPMilestones)...),
 		}),
 		"TaskList": page("Task"),
 		"Region": object([]string{"code", "name", "level"}, jsonObject{
@@ -258,7 +262,7 @@ func schemas() jsonObject {
 		}),
 		"NomenclatureList": object([]string{"items"}, jsonObject{"items": array(ref("Nomenclature"))}),
 	}
-	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas()} {
+	for _, extra := range []jsonObject{cycleSchemas(), exportSchemas(), kmpSchemas()} {
 		for k, v := range extra {
 			all[k] = v
 		}
@@ -276,7 +280,8 @@ var (
 func Operations() []Operation {
 	ops := coreOperations()
 	ops = append(ops, cycleOperations()...)
-	return append(ops, exportOperations()...)
+	ops = append(ops, exportOperations()...)
+	return append(ops, kmpOperations()...)
 }
 
 func coreOperations() []Operation {

@@ -204,6 +204,7 @@ func (s *Server) routes() {
 
 	s.cycleRoutes(v1, a)
 	s.exportRoutes(v1, a)
+	s.kmpRoutes(v1, a)
 }
 
 // exemptBodyLimit takes rt out of the global MaxBodyBytes limit. Only for

@@ -48,6 +48,9 @@ const (
 	// ObjBUMDes is the record of businesses village enterprises run, which
 	// consolidation warns about; decided on the business's desa.
 	ObjBUMDes = "bumdes"
+	// ObjKMP is Koperasi Merah Putih formation: read, start (bulk),
+	// record (a milestone), import (milestones in bulk).
+	ObjKMP = "kmp"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
@@ -63,6 +66,8 @@ const (
 	ActImport   = "import"
 	// ActRecord writes the Rakorda's berita acara: agreements and attendance.
 	ActRecord = "record"
+	// ActStart starts KMP formation in bulk.
+	ActStart = "start"
 )
 
 // stageObjectPrefix starts the object of every proposal stage action.
