@@ -29,6 +29,8 @@ var matrixUsers = []struct {
 	{"u.kadisprov", domain.RoleKadisProvinsi, "74"},
 	{"u.penghubung", domain.RolePenghubungKementrian, "*"},
 	{"u.admin", domain.RoleAdmin, "*"},
+	{"u.satgas", domain.RoleSatgasKMP, "74.05"},
+	{"u.opdesa", domain.RoleOperatorDesa, "74.05.03.2001"},
 }
 
 // targets are the regions of the matrix columns for a grant scope, in the
@@ -38,6 +40,8 @@ var matrixUsers = []struct {
 // covers.
 func targets(scope string) [6]string {
 	switch scope {
+	case "74.05.03.2001": // a desa has no child: the own column twice
+		return [6]string{"74.05.03.2001", "74.05.03.2001", "74.05.03.2002", "74.05.03", "73.01.02.2001", "*"}
 	case "74.05.03":
 		return [6]string{"74.05.03", "74.05.03.2001", "74.05.04", "74.05", "73.01.02", "*"}
 	case "74.05":
@@ -56,46 +60,50 @@ const targetNames = "own,child,sibling,parent,other-province,national"
 // the expected answer per target column (Y allow, N deny).
 var matrix = []struct {
 	obj, act string
-	want     [9]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin
+	want     [11]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin, satgas, opdesa
 }{
-	{ObjProposal, ActRead, [9]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
-	{ObjProposal, ActCreate, [9]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjProposal, ActEdit, [9]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActRead, [11]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActCreate, [11]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActEdit, [11]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{StageObject(domain.StageDraft), "submit", [9]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageDraft), "withdraw", [9]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "withdraw", [9]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "approve", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "return", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "reject", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "accept", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "defer", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "reject", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageConsolidation), "consolidate", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "fund", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "decline", [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN"}},
-	{StageObject(domain.StageSIPDMapping), "map", [9]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "submit", [11]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "withdraw", [11]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "withdraw", [11]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "approve", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "return", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "reject", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "accept", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "defer", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "reject", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageConsolidation), "consolidate", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "fund", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "decline", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageSIPDMapping), "map", [11]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjCycle, ActLock, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActCreate, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActUpdate, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
+	{ObjCycle, ActLock, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActCreate, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActUpdate, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
 
-	{ObjRakorda, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjConsolidation, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjExports, ActDownload, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN"}},
-	{ObjRakorda, ActRecord, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjBUMDes, ActRead, [9]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY"}},
-	{ObjBUMDes, ActManage, [9]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
+	{ObjRakorda, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjConsolidation, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjExports, ActDownload, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjRakorda, ActRecord, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActManage, [11]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
 
-	{ObjUsers, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjUsers, ActManage, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjGrants, ActRead, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjGrants, ActManage, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
+	{ObjUsers, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjUsers, ActManage, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjGrants, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjGrants, ActManage, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
 
-	{ObjReference, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY"}},
-	{ObjReference, ActImport, [9]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY"}},
-	{ObjTasks, ActRead, [9]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN"}},
+	{ObjReference, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY"}},
+	{ObjReference, ActImport, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjKMP, ActRead, [11]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "YYNNNN", "YYNNNN"}},
+	{ObjKMP, ActStart, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "YYNNNN", "NNNNNN"}},
+	{ObjKMP, ActRecord, [11]string{"NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN"}},
+	{ObjKMP, ActImport, [11]string{"NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN"}},
+	{ObjTasks, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN", "YYNYNY", "YYNYNY"}},
 }
 
 // matrixCell is one row of the flattened matrix: a user, a request, an answer.

@@ -99,6 +99,10 @@ func (r Role) Label() string {
 		return "Penghubung Kementerian"
 	case RoleAdmin:
 		return "Administrator"
+	case RoleSatgasKMP:
+		return "Satgas Koperasi Merah Putih"
+	case RoleOperatorDesa:
+		return "Operator Desa/Kelurahan"
 	}
 	return string(r)
 }
