@@ -294,6 +294,9 @@ func (s *Server) recordKMPMilestone(c echo.Context) error {
 	if err := bind(c, &f); err != nil {
 		return err
 	}
+	if err := f.Validate(m); err != nil {
+		return err // the workflow's validator says the same; no round trip for it
+	}
 	actor := domain.Actor{Username: currentUser(c), Role: d.Role, Scope: d.Scope}
 	wctx, cancel := s.workflowContext(c)
 	defer cancel()
@@ -370,6 +373,16 @@ func (s *Server) startKMP(c echo.Context) error {
 			v.Add("region", "Wilayah %q tidak ada dalam daftar wilayah Kemendagri.", region)
 		}
 	}
+	if err := v.Err(); err != nil {
+		return err // an unknown region: nobody's to start
+	}
+	d, err := s.kmpDecide(c, policies.ActStart, region)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return domain.Errorf(domain.EFORBIDDEN, "Pembentukan KMP di %s dimulai oleh satgas KMP atau kepala dinas wilayah itu.", region)
+	}
 	deadlines := domain.KMPDeadlines{}
 	for name, raw := range in.Deadlines {
 		t, err := time.Parse(time.RFC3339, raw)
@@ -384,13 +397,6 @@ func (s *Server) startKMP(c echo.Context) error {
 	}
 	if err := v.Err(); err != nil {
 		return err
-	}
-	d, err := s.kmpDecide(c, policies.ActStart, region)
-	if err != nil {
-		return err
-	}
-	if !d.Allowed {
-		return domain.Errorf(domain.EFORBIDDEN, "Pembentukan KMP di %s dimulai oleh satgas KMP atau kepala dinas wilayah itu.", region)
 	}
 	jobID := kmpJobID(currentUser(c), region, c.Request().Header.Get("Idempotency-Key"))
 	job, err := s.db.GetKMPStartJob(ctx, jobID)
@@ -543,8 +549,12 @@ func (s *Server) importKMP(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return c.JSON(http.StatusUnprocessableEntity, rowProblem{Type: "about:blank", Title: title(http.StatusUnprocessableEntity),
+		b, err := json.Marshal(rowProblem{Type: "about:blank", Title: title(http.StatusUnprocessableEntity),
 			Status: http.StatusUnprocessableEntity, Detail: fmt.Sprintf("%d baris bermasalah; tidak ada yang disimpan.", len(errs)), Errors: errs})
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusUnprocessableEntity, "application/problem+json", b)
 	}
 	if dryRun {
 		return c.JSON(http.StatusOK, res)
@@ -738,7 +748,7 @@ func (s *Server) parseKMPImport(c echo.Context, body []byte) ([]kmpImportRow, []
 		k.Reached++
 		out = append(out, kmpImportRow{row: p.row, code: p.code, req: req, apply: true})
 	}
-	slices.SortFunc(errs, func(a, b rowError) int { return a.Row - b.Row })
+	slices.SortStableFunc(errs, func(a, b rowError) int { return a.Row - b.Row })
 	return out, errs, nil
 }
 

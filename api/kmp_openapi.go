@@ -37,8 +37,8 @@ func kmpOperations() []Operation {
 			Params: []Param{pKMPCode}, Status: 200, Result: "KMP", Errors: []int{404}},
 		{Method: "POST", Path: "/api/v1/kmp/{code}/milestones/{milestone}", ID: "recordKMPMilestone", Tag: "kmp",
 			Summary: "Catat tahap KMP (operator desa/kelurahan atau camat). 409 bila tidak berurutan atau sudah tercatat; 422 bila isian kurang. Unit usaha yang sudah dijalankan BUMDes desa menghasilkan peringatan (warnings), bukan penolakan.",
-			Params: []Param{pKMPCode, {Name: "milestone", In: "path", Required: true, Desc: "Tahap: " + milestoneList() + ".", Schema: strEnum("", names(domain.KMPMilestones)...)}},
-			Body:   "KMPFields", BodyReq: true, Status: 200, Result: "KMP", Errors: []int{403, 404, 409, 415, 422, 503}},
+			Params:  []Param{pKMPCode, {Name: "milestone", In: "path", Required: true, Desc: "Tahap: " + milestoneList() + ".", Schema: strEnum("", names(domain.KMPMilestones)...)}},
+			Body:    "KMPFields", BodyReq: true, Status: 200, Result: "KMP", Errors: []int{403, 404, 409, 415, 422, 503}},
 	}
 }
 
@@ -68,7 +68,7 @@ func kmpSchemas() jsonObject {
 			"ketua": str("pengurus."), "sekretaris": str("pengurus."), "bendahara": str("pengurus."), "pengawas": array(str("pengurus: pengawas (opsional).")),
 			"number": str("akta: nomor akta."), "notary": str("akta: notaris."), "sk_number": str("badan_hukum: nomor SK AHU."),
 			"jenis": strEnum("badan_hukum: jenis koperasi di register (opsional, bawaan konsumen).", "konsumen", "produsen", "simpan_pinjam", "pemasaran", "jasa"),
-			"nib": str("nib: 13 angka."), "provider": str("pelatihan: penyelenggara."), "units": array(strEnum("operasional: unit usaha.", units...)),
+			"nib":   str("nib: 13 angka."), "provider": str("pelatihan: penyelenggara."), "units": array(strEnum("operasional: unit usaha.", units...)),
 		}),
 		"KMPRecord": object([]string{"milestone", "fields", "actor", "at"}, jsonObject{
 			"milestone": milestone, "fields": ref("KMPFields"), "actor": actor, "at": dateTime("Dicatat."), "imported": boolean("Dari impor."),
@@ -86,7 +86,7 @@ func kmpSchemas() jsonObject {
 			"milestones": array(ref("KMPMilestone")), "warnings": array(str("Peringatan tumpang tindih dengan usaha BUMDes.")),
 			"can_record": boolean("Anda dapat mencatat tahap berikutnya."), "started_at": dateTime("Dimulai."), "updated_at": dateTime("Diubah."),
 		}),
-		"KMPList": page("KMP"),
+		"KMPList":         page("KMP"),
 		"KMPSummaryChild": counts(jsonObject{"name": str("Nama wilayah.")}),
 		"KMPSummary":      counts(jsonObject{"children": array(ref("KMPSummaryChild"))}),
 		"KMPStartInput": object([]string{"region"}, jsonObject{
@@ -99,7 +99,7 @@ func kmpSchemas() jsonObject {
 			"total": integer("Desa/kelurahan di wilayah."), "started": integer("Alur kerja KMP yang dimulai pekerjaan ini."),
 			"already": integer("Yang sudah berjalan sebelumnya."), "failed": integer("Yang gagal dimulai."),
 			"deadlines": jsonObject{"type": "object", "additionalProperties": jsonObject{"type": "string", "format": "date-time"}},
-			"progress": str("Alamat untuk memantau."), "created_at": dateTime("Dibuat."), "updated_at": dateTime("Terakhir maju."),
+			"progress":  str("Alamat untuk memantau."), "created_at": dateTime("Dibuat."), "updated_at": dateTime("Terakhir maju."),
 			"finished_at": nullable(dateTime("Selesai.")),
 		}),
 		"KMPImportUpload": object([]string{"file"}, jsonObject{"file": jsonObject{"type": "string", "format": "binary", "description": "Berkas CSV."}}),

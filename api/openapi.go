@@ -244,9 +244,9 @@ func schemas() jsonObject {
 		"Task": object([]string{"kind", "proposal_id", "title", "region_code", "stage", "actions", "due_at", "overdue"}, jsonObject{
 			"kind":        strEnum("Jenis tugas: usulan, atau tahap Koperasi Merah Putih (proposal_id dan stage kosong).", "proposal", "kmp"),
 			"proposal_id": str("Usulan."), "title": str("Judul."), "region_code": str("Wilayah (desa/kelurahan untuk kmp)."),
-			"stage": strEnum("Tahap usulan; kosong untuk kmp.", append(names(domain.Stages), "")...),
+			"stage":   strEnum("Tahap usulan; kosong untuk kmp.", append(names(domain.Stages), "")...),
 			"actions": array(strEnum("Aksi tahap; record untuk kmp.", append(names(domain.Actions), "record")...)),
-			"due_at": nullable(dateTime("Batas waktu.")), "overdue": boolean("Terlambat."),
+			"due_at":  nullable(dateTime("Batas waktu.")), "overdue": boolean("Terlambat."),
 			"milestone": strEnum("Tahap KMP yang harus dicatat (kmp).", names(domain.KMPMilestones)...),
 		}),
 		"TaskList": page("Task"),
