@@ -224,7 +224,7 @@ func (a *Activities) StartKMPBatch(ctx context.Context, in KMPStartBatchInput) (
 			return KMPStartBatchResult{}, err
 		}
 	}
-	complete, err := a.completeKMP(ctx, desa)
+	complete, err := a.completeKMP(ctx, job.Cursor, desa)
 	if err != nil {
 		return KMPStartBatchResult{}, err
 	}
@@ -312,14 +312,14 @@ func (a *Activities) insertStarts(ctx context.Context, job KMPStartJob, desa []s
 // completeKMP returns the desa of the page whose KMP reached its last
 // milestone: their workflows ended, and may be gone from Temporal once its
 // retention passes, so they must not be started again.
-func (a *Activities) completeKMP(ctx context.Context, desa []store.Region) (map[string]bool, error) {
+func (a *Activities) completeKMP(ctx context.Context, after string, desa []store.Region) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(desa) == 0 {
 		return out, nil
 	}
-	// The page is a contiguous code range: one range query finds them.
-	first, last := desa[0].Code, desa[len(desa)-1].Code
-	ks, err := a.KMP.ListKMP(ctx, store.KMPQuery{Region: "*", After: prevCode(first), Limit: len(desa) * 2})
+	// The page is the desa after the cursor: one keyset query finds their rows.
+	last := desa[len(desa)-1].Code
+	ks, err := a.KMP.ListKMP(ctx, store.KMPQuery{Region: "*", After: after, Limit: len(desa)})
 	if err != nil {
 		return nil, err
 	}
@@ -332,12 +332,4 @@ func (a *Activities) completeKMP(ctx context.Context, desa []store.Region) (map[
 		}
 	}
 	return out, nil
-}
-
-// prevCode is a string just before code in byte order, for a keyset
-// "after" bound that includes code.
-func prevCode(code string) string {
-	b := []byte(code)
-	b[len(b)-1]--
-	return string(b) + "\xff"
 }

@@ -60,13 +60,16 @@ func StartKMPJob(ctx context.Context, c client.Client, in KMPStartInput) (client
 var _ activities.KMPStarter = (*Driver)(nil)
 
 // StartKMP starts a desa's KMPWorkflow; a workflow of that ID that runs or
-// ended is not started again (started false).
+// completed is not started again (started false). One that was terminated
+// or failed is started afresh: an operator ended it, a start repairs it.
 func (d *Driver) StartKMP(ctx context.Context, in activities.KMPStart) (bool, error) {
 	_, err := d.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       KMPWorkflowID(in.RegionCode),
 		TaskQueue:                TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// Without it the SDK answers a running workflow with its handle.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, KMPWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
