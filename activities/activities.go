@@ -46,6 +46,13 @@ type Activities struct {
 	cycleTurns sync.Map
 	Cycles     CycleStore
 	Workflows  Workflows
+	// KMP is the Koperasi Merah Putih projection (set by New when the
+	// Store also is one); KMPStarter starts KMP workflows (the worker sets
+	// workflows.NewDriver); Register is the koperasi register a KMP enters
+	// at badan hukum, optional: without it EnterRegister only logs.
+	KMP        KMPStore
+	KMPStarter KMPStarter
+	Register   KoperasiRegister
 }
 
 // New builds the activities over a store.
@@ -53,6 +60,9 @@ func New(s Store) *Activities {
 	a := &Activities{Store: s}
 	if cs, ok := s.(CycleStore); ok {
 		a.Cycles = cs
+	}
+	if ks, ok := s.(KMPStore); ok {
+		a.KMP = ks
 	}
 	return a
 }

@@ -85,12 +85,6 @@ func roleList() string {
 	return strings.Join(s, ", ")
 }
 
-var scopeExample = map[domain.RegionLevel]string{
-	domain.LevelProvinsi:  "kode provinsi, misalnya 74",
-	domain.LevelKabKota:   "kode kabupaten/kota, misalnya 74.05",
-	domain.LevelKecamatan: "kode kecamatan, misalnya 74.05.03",
-}
-
 // checkGrant validates one grant and turns it into a domain.Grant; prefix
 // names its place in the request ("roles[0]." or "").
 func (s *Server) checkGrant(ctx context.Context, v *domain.Validation, prefix string, in grantInput) (domain.Grant, error) {
@@ -102,8 +96,8 @@ func (s *Server) checkGrant(ctx context.Context, v *domain.Validation, prefix st
 		v.Add(prefix+"scope", "Peran %s berlaku nasional: cakupannya harus \"*\".", in.Role)
 	case lvl != 0:
 		got, err := domain.ParseRegionCode(g.Scope)
-		if err != nil || got != lvl {
-			v.Add(prefix+"scope", "Cakupan peran %s harus %s.", in.Role, scopeExample[lvl])
+		if err != nil || !in.Role.AcceptsScope(got) {
+			v.Add(prefix+"scope", "Cakupan peran %s harus %s.", in.Role, in.Role.ScopeHint())
 			break
 		}
 		ok, err := s.db.RegionExists(ctx, g.Scope)

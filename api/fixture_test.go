@@ -114,6 +114,8 @@ type envOptions struct {
 	// POST /api/v1/cycles, so a CycleWorkflow owns it (needs worker).
 	cycleByAPI bool
 	deps       func(*api.Deps)
+	// acts adjusts the worker's activities (a koperasi register, say).
+	acts func(*activities.Activities)
 }
 
 func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
@@ -146,6 +148,10 @@ func newEnv(t *testing.T, db *store.DB, o envOptions) *env {
 		w := worker.New(e.tc, workflows.TaskQueue, worker.Options{StickyScheduleToStartTimeout: time.Second})
 		acts := activities.New(db)
 		acts.Workflows = workflows.NewDriver(e.tc) // as cmd/rencana's worker does
+		acts.KMPStarter = workflows.NewDriver(e.tc)
+		if o.acts != nil {
+			o.acts(acts)
+		}
 		workflows.Register(w, acts)
 		require.NoError(t, w.Start())
 		t.Cleanup(func() {

@@ -246,6 +246,7 @@ func (s *Server) routes() {
 	s.notificationRoutes(v1, a)
 	s.delegationRoutes(v1, a)
 	s.registerRoutes(v1, a)
+	s.kmpRoutes(v1, a)
 }
 
 // exemptBodyLimit takes rt out of the global MaxBodyBytes limit. Only for

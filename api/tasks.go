@@ -14,8 +14,10 @@ import (
 	"github.com/rencana-id/rencana/policies"
 )
 
-// task is one line of the inbox: a proposal the caller can act on now.
+// task is one line of the inbox: a proposal the caller can act on now, or
+// (kind "kmp") a Koperasi Merah Putih milestone due for them (kmpTasks).
 type task struct {
+	Kind       string          `json:"kind"` // proposal or kmp
 	ProposalID string          `json:"proposal_id"`
 	Title      string          `json:"title"`
 	RegionCode string          `json:"region_code"`
@@ -23,6 +25,8 @@ type task struct {
 	Actions    []domain.Action `json:"actions"`
 	DueAt      *time.Time      `json:"due_at"`
 	Overdue    bool            `json:"overdue"`
+	// Milestone is the KMP milestone due (kind kmp).
+	Milestone domain.KMPMilestone `json:"milestone,omitempty"`
 }
 
 type taskList struct {
@@ -73,6 +77,7 @@ func (s *Server) tasks(c echo.Context) error {
 	} else if ok {
 		after = &store.TaskCursor{DueAt: cur.DueAt, ID: cur.ID}
 	}
+	firstPage := after == nil
 	cycles, err := s.db.ListCycles(ctx)
 	if err != nil {
 		return err
@@ -99,7 +104,7 @@ func (s *Server) tasks(c echo.Context) error {
 			if len(actions) == 0 {
 				continue
 			}
-			out.Items = append(out.Items, task{ProposalID: p.ID, Title: p.Title, RegionCode: p.RegionCode, Stage: p.Stage,
+			out.Items = append(out.Items, task{Kind: taskProposal, ProposalID: p.ID, Title: p.Title, RegionCode: p.RegionCode, Stage: p.Stage,
 				Actions: actions, DueAt: p.DueAt, Overdue: overdue(p, now)})
 			if len(out.Items) > limit {
 				break
@@ -116,6 +121,14 @@ func (s *Server) tasks(c echo.Context) error {
 		last := out.Items[limit-1]
 		s := encodeCursor(taskCursor{DueAt: *last.DueAt, ID: last.ProposalID})
 		out.NextCursor = &s
+	}
+	if firstPage {
+		// KMP milestones are few per user: all on the first page.
+		kmp, err := s.kmpTasks(ctx, user, now, limit)
+		if err != nil {
+			return err
+		}
+		out.Items = mergeTasks(out.Items, kmp)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -29,12 +29,6 @@ const (
 	GrantChangeRevoke = "revoke"
 )
 
-var levelExample = map[domain.RegionLevel]string{
-	domain.LevelProvinsi:  "kode provinsi, misalnya 74",
-	domain.LevelKabKota:   "kode kabupaten/kota, misalnya 74.05",
-	domain.LevelKecamatan: "kode kecamatan, misalnya 74.05.03",
-}
-
 // normalizeGrant truncates the validity to the second (what casbin_rule
 // stores) in UTC, and validates the grant; messages are for the user.
 func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
@@ -54,10 +48,10 @@ func normalizeGrant(by, username string, g domain.Grant) (domain.Grant, error) {
 		if g.Scope != domain.NationalScope {
 			v.Add("scope", "Peran %s berlaku nasional: cakupannya harus \"*\".", g.Role)
 		}
-	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || got < lvl || (got != lvl && len(g.Actions) == 0) {
+	} else if got, err := domain.ParseRegionCode(g.Scope); err != nil || !(g.Role.AcceptsScope(got) || (len(g.Actions) > 0 && got == lvl+1)) {
 		// A delegation (named actions) may reach one region below the
 		// role's level: a kab/kota's review of one kecamatan.
-		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, levelExample[lvl])
+		v.Add("scope", "Cakupan peran %s harus %s.", g.Role, g.Role.ScopeHint())
 	}
 	for i, a := range g.Actions {
 		if a == "" || strings.Contains(a, "|") {

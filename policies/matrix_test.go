@@ -32,6 +32,8 @@ var matrixUsers = []struct {
 	{"u.admin", domain.RoleAdmin, "*"},
 	{"u.pkk", domain.RolePKK, "74.05.03"},
 	{"u.operator", domain.RoleOperatorData, "74.05"},
+	{"u.satgas", domain.RoleSatgasKMP, "74.05"},
+	{"u.opdesa", domain.RoleOperatorDesa, "74.05.03.2001"},
 }
 
 // targets are the regions of the matrix columns for a grant scope, in the
@@ -41,6 +43,8 @@ var matrixUsers = []struct {
 // covers.
 func targets(scope string) [6]string {
 	switch scope {
+	case "74.05.03.2001": // a desa has no child: the own column twice
+		return [6]string{"74.05.03.2001", "74.05.03.2001", "74.05.03.2002", "74.05.03", "73.01.02.2001", "*"}
 	case "74.05.03":
 		return [6]string{"74.05.03", "74.05.03.2001", "74.05.04", "74.05", "73.01.02", "*"}
 	case "74.05":
@@ -59,62 +63,66 @@ const targetNames = "own,child,sibling,parent,other-province,national"
 // the expected answer per target column (Y allow, N deny).
 var matrix = []struct {
 	obj, act string
-	want     [11]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin, pkk, operator
+	want     [13]string // pkec, camat, pkab, reviewer, kadiskab, pprov, kadisprov, penghubung, admin, pkk, operator, satgas, opdesa
 }{
-	{ObjProposal, ActRead, [11]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "YYNNNN", "NNNNNN"}},
-	{ObjProposal, ActCreate, [11]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjProposal, ActEdit, [11]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActRead, [13]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActCreate, [13]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjProposal, ActEdit, [13]string{"YYNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{StageObject(domain.StageDraft), "submit", [11]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageDraft), "withdraw", [11]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "withdraw", [11]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "approve", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "return", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageKabKotaReview), "reject", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "accept", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "defer", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageRakorda), "reject", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageConsolidation), "consolidate", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "fund", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageMinistry), "decline", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{StageObject(domain.StageSIPDMapping), "map", [11]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "submit", [13]string{"NNNNNN", "YYNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageDraft), "withdraw", [13]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "withdraw", [13]string{"YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "approve", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "return", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageKabKotaReview), "reject", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "accept", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "defer", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageRakorda), "reject", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageConsolidation), "consolidate", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "fund", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageMinistry), "decline", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{StageObject(domain.StageSIPDMapping), "map", [13]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjCycle, ActLock, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActCreate, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActUpdate, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycle, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "NNNNNN"}},
+	{ObjCycle, ActLock, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActCreate, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActUpdate, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycle, ActRead, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjRakorda, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjCycleEvents, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjLockProgress, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjAudit, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjConsolidation, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjExports, ActDownload, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjRakorda, ActRecord, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjBUMDes, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjBUMDes, ActManage, [11]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjRakorda, ActRead, [13]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjCycleEvents, ActRead, [13]string{"NNNNNN", "NNNNNN", "YYNYNY", "YYNYNY", "YYNYNY", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjLockProgress, ActRead, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjAudit, ActRead, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjConsolidation, ActRead, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjExports, ActDownload, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjRakorda, ActRecord, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActRead, [13]string{"NNNNNN", "NNNNNN", "YYNYNY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjBUMDes, ActManage, [13]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjUsers, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjUsers, ActManage, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjGrants, ActRead, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjGrants, ActManage, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
+	{ObjUsers, ActRead, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjUsers, ActManage, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjGrants, ActRead, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjGrants, ActManage, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
 
-	{ObjReference, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY"}},
-	{ObjReference, ActImport, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN"}},
-	{ObjTasks, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN", "YYNYNY", "NNNNNN"}},
-	{ObjNotifications, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY"}},
-	{ObjDelegations, ActCreate, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjDelegations, ActRead, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "NNNNNN"}},
-	{ObjNotifications, ActUpdate, [11]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY"}},
-	{ObjRegister, ActRead, [11]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "YYNNNN"}},
-	{ObjRegister, ActManage, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN"}},
-	{ObjDataRound, ActRead, [11]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "YYNNNN"}},
-	{ObjDataRound, ActOpen, [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjDataRound, "submit", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN"}},
-	{ObjDataRound, "verify", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjDataRound, "return", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjDataRound, "accept", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
-	{ObjDataRound, "reopen", [11]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjReference, ActRead, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY"}},
+	{ObjReference, ActImport, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjTasks, ActRead, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "NNNNNN", "YYNYNY", "NNNNNN", "YYNYNY", "YYNYNY"}},
+	{ObjNotifications, ActRead, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY"}},
+	{ObjDelegations, ActCreate, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDelegations, ActRead, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjNotifications, ActUpdate, [13]string{"YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY", "YYYYYY", "YYYYYY", "YYNYNY", "YYNYNY", "YYNYNY", "YYNYNY"}},
+	{ObjRegister, ActRead, [13]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjRegister, ActManage, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, ActRead, [13]string{"NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, ActOpen, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "submit", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "verify", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "return", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "accept", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjDataRound, "reopen", [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN"}},
+	{ObjKMP, ActRead, [13]string{"YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYNNNN", "YYYYYY", "YYYYYY", "NNNNNN", "NNNNNN", "YYNNNN", "YYNNNN"}},
+	{ObjKMP, ActStart, [13]string{"NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN", "YYNNNN", "YYYYYY", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN"}},
+	{ObjKMP, ActRecord, [13]string{"NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN"}},
+	{ObjKMP, ActImport, [13]string{"NNNNNN", "YYNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "NNNNNN", "YYNNNN", "NNNNNN"}},
 }
 
 // matrixCell is one row of the flattened matrix: a user, a request, an answer.

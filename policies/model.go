@@ -72,6 +72,9 @@ const (
 	// province, with a due date) and the actions of domain.RoundTable;
 	// decided on the kab/kota.
 	ObjDataRound = "dataround"
+	// ObjKMP is Koperasi Merah Putih formation: read, start (bulk),
+	// record (a milestone), import (milestones in bulk).
+	ObjKMP = "kmp"
 )
 
 // Actions on the non-stage objects; proposal stage actions are domain.Action
@@ -89,6 +92,8 @@ const (
 	ActRecord = "record"
 	// ActOpen opens a data round (or moves its due date).
 	ActOpen = "open"
+	// ActStart starts KMP formation in bulk.
+	ActStart = "start"
 )
 
 // stageObjectPrefix starts the object of every proposal stage action.

@@ -26,8 +26,12 @@ func Register(r worker.Registry, a *activities.Activities) {
 	for _, fn := range []any{
 		a.RecordTransition, a.Notify, a.ReserveCeiling, // the proposal's
 		a.RecordCycle, a.SignalCalendar, a.PrepareLock, a.LockBatch, // the cycle's
+		a.RecordDataRound,                             // the data round's
+		a.RecordKMP, a.EnterRegister, a.StartKMPBatch, // Koperasi Merah Putih's
 	} {
 		r.RegisterActivity(fn)
 	}
 	r.RegisterWorkflowWithOptions(DataRoundWorkflow, workflow.RegisterOptions{Name: DataRoundWorkflowName})
+	r.RegisterWorkflowWithOptions(KMPWorkflow, workflow.RegisterOptions{Name: KMPWorkflowName})
+	r.RegisterWorkflowWithOptions(KMPStartWorkflow, workflow.RegisterOptions{Name: KMPStartWorkflowName})
 }

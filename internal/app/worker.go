@@ -12,7 +12,9 @@ import (
 func NewWorker(c client.Client, db *store.DB) worker.Worker {
 	w := worker.New(c, workflows.TaskQueue, WorkerOptions())
 	a := activities.New(db)
-	a.Workflows = workflows.NewDriver(c) // the cycle signals and locks its proposals
+	a.Workflows = workflows.NewDriver(c)  // the cycle signals and locks its proposals
+	a.KMPStarter = workflows.NewDriver(c) // bulk KMP starts
+	a.Register = db                       // a KMP with badan hukum enters the register
 	workflows.Register(w, a)
 	return w
 }

@@ -103,6 +103,10 @@ func (r Role) Label() string {
 		return "TP PKK Kecamatan"
 	case RoleOperatorData:
 		return "Operator Data Koperasi"
+	case RoleSatgasKMP:
+		return "Satgas Koperasi Merah Putih"
+	case RoleOperatorDesa:
+		return "Operator Desa/Kelurahan"
 	}
 	return string(r)
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Role is an office a user holds within a region scope.
 type Role string
@@ -23,6 +26,12 @@ const (
 	// figures and submits its yearly data round (DESIGN.md, "Beyond
 	// proposals"; Sultra's ODS operators).
 	RoleOperatorData Role = "operator_data"
+	// RoleSatgasKMP is the Koperasi Merah Putih task force of a kab/kota
+	// or a province: starts KMP formation and hears of late desa last.
+	RoleSatgasKMP Role = "satgas_kmp"
+	// RoleOperatorDesa is the desa/kelurahan office's operator who records
+	// its KMP milestones.
+	RoleOperatorDesa Role = "operator_desa"
 )
 
 // Roles lists every role.
@@ -30,6 +39,7 @@ var Roles = []Role{
 	RolePerencanaKecamatan, RoleCamat, RolePerencanaKabKota, RoleReviewerKabKota,
 	RoleKadisKabKota, RolePerencanaProvinsi, RoleKadisProvinsi, RolePenghubungKementrian, RoleAdmin, RolePKK,
 	RoleOperatorData,
+	RoleSatgasKMP, RoleOperatorDesa,
 }
 
 // ValidRole reports whether r is one of Roles.
@@ -42,8 +52,37 @@ func ValidRole(r Role) bool {
 	return false
 }
 
-// ScopeLevel is the region level a role's scope must have; 0 means national.
+// ScopeLevel is the region level a role's scope usually has (the first of
+// ScopeLevels); 0 means national.
 func (r Role) ScopeLevel() RegionLevel {
+	return r.ScopeLevels()[0]
+}
+
+// ScopeLevels are the region levels a grant of r may be scoped to, the
+// usual one first: a KMP task force is formed by a kab/kota or by a
+// province, every other role has one level; [0] means national.
+func (r Role) ScopeLevels() []RegionLevel {
+	switch r {
+	case RoleSatgasKMP:
+		return []RegionLevel{LevelKabKota, LevelProvinsi}
+	case RoleOperatorDesa:
+		return []RegionLevel{LevelDesa}
+	}
+	return []RegionLevel{r.singleScopeLevel()}
+}
+
+// AcceptsScope reports whether a grant of r may be scoped to a region of
+// level lvl (0: the national scope).
+func (r Role) AcceptsScope(lvl RegionLevel) bool {
+	for _, l := range r.ScopeLevels() {
+		if l == lvl {
+			return true
+		}
+	}
+	return false
+}
+
+func (r Role) singleScopeLevel() RegionLevel {
 	switch r {
 	case RolePerencanaKecamatan, RoleCamat, RolePKK:
 		return LevelKecamatan
@@ -87,4 +126,22 @@ type Actor struct {
 	Username string `json:"username"`
 	Role     Role   `json:"role"`
 	Scope    string `json:"scope"`
+}
+
+// scopeExamples say, per level, what a grant's scope must look like.
+var scopeExamples = map[RegionLevel]string{
+	LevelProvinsi:  "kode provinsi, misalnya 74",
+	LevelKabKota:   "kode kabupaten/kota, misalnya 74.05",
+	LevelKecamatan: "kode kecamatan, misalnya 74.05.03",
+	LevelDesa:      "kode desa/kelurahan, misalnya 74.05.03.2001",
+}
+
+// ScopeHint tells the user, in Bahasa Indonesia, what scope a grant of r
+// needs ("kode kabupaten/kota, misalnya 74.05 atau kode provinsi, ...").
+func (r Role) ScopeHint() string {
+	var parts []string
+	for _, l := range r.ScopeLevels() {
+		parts = append(parts, scopeExamples[l])
+	}
+	return strings.Join(parts, " atau ")
 }
