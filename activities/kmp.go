@@ -69,10 +69,10 @@ type KMPStarter interface {
 // describes it and the notifications it sends. CheckUnits, on operasional,
 // asks for the BUMDes overlap warnings to be computed and stored with it.
 type RecordKMPInput struct {
-	KMP           KMP              `json:"kmp"`
-	Event         KMPEvent         `json:"event"`
-	Notifications []domain.Notification   `json:"notifications,omitempty"`
-	CheckUnits    []domain.KMPUnit `json:"check_units,omitempty"`
+	KMP           KMP                   `json:"kmp"`
+	Event         KMPEvent              `json:"event"`
+	Notifications []domain.Notification `json:"notifications,omitempty"`
+	CheckUnits    []domain.KMPUnit      `json:"check_units,omitempty"`
 }
 
 // RecordKMPResult says whether this call wrote the change, and which
