@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -65,8 +66,14 @@ func TestIntegrationLockThousands(t *testing.T) {
 	e.started = append(e.started, ids...)
 	t.Logf("%d consolidated proposals started in %s", n, time.Since(start).Round(time.Millisecond))
 
+	// The lock's own deadline, longer than the suite's 4 minutes: on a
+	// shared 2-core machine running other test packages beside this one
+	// the lock of 2,000 has taken from 12 s to over 4 minutes; its speed is
+	// measured by the README's command, not asserted here.
+	lctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
 	start = time.Now()
-	res, err := workflows.LockCycle(ctx, e.c, cycleID, workflows.LockCycleRequest{Actor: sKadis})
+	res, err := workflows.LockCycle(lctx, e.c, cycleID, workflows.LockCycleRequest{Actor: sKadis})
 	require.NoError(t, err)
 	took := time.Since(start)
 	t.Logf("locked %d proposals in %s (%.0f/s)", res.Moved, took.Round(time.Millisecond), float64(res.Moved)/took.Seconds())
