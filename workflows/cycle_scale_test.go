@@ -85,14 +85,14 @@ func TestIntegrationLockThousands(t *testing.T) {
 		Stage string
 		N     int
 	}
-	require.NoError(t, db.ScanSQL(ctx, &stages, "SELECT stage, COUNT(*) AS n FROM proposals WHERE cycle_id = ? GROUP BY stage", cycleID))
+	require.NoError(t, db.ScanSQL(lctx, &stages, "SELECT stage, COUNT(*) AS n FROM proposals WHERE cycle_id = ? GROUP BY stage", cycleID))
 	require.Len(t, stages, 1)
 	require.Equal(t, string(domain.StageMinistry), stages[0].Stage)
 	require.Equal(t, n, stages[0].N)
 	var locks int
-	require.NoError(t, db.ScanSQL(ctx, &locks, "SELECT COUNT(*) FROM proposal_events WHERE action = 'lock'"))
+	require.NoError(t, db.ScanSQL(lctx, &locks, "SELECT COUNT(*) FROM proposal_events WHERE action = 'lock'"))
 	require.Equal(t, n, locks, "one lock event per proposal, none doubled")
-	progress, err := workflows.CycleLockProgress(ctx, e.c, cycleID)
+	progress, err := workflows.CycleLockProgress(lctx, e.c, cycleID)
 	require.NoError(t, err)
 	require.Equal(t, workflows.LockProgress{Attempt: 1, Actor: sKadis, StartedAt: progress.StartedAt, Total: n, Moved: n}, progress)
 }
