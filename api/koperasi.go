@@ -133,6 +133,19 @@ func (s *Server) yearParam(field, raw string, required bool) (int, error) {
 	return y, nil
 }
 
+// mayRead refuses with 404 a region whose register the caller may not
+// read: to such a caller it does not exist.
+func (s *Server) mayRead(c echo.Context, region string) error {
+	d, err := s.decide(c, policies.ObjRegister, policies.ActRead, region)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return domain.Errorf(domain.ENOTFOUND, "Wilayah %s tidak ditemukan dalam cakupan Anda.", region)
+	}
+	return nil
+}
+
 // mayManage decides register manage in region: allowed (the decision),
 // 404 when the caller may not even read there, 403 otherwise.
 func (s *Server) mayManage(c echo.Context, region, what string) (policies.Decision, error) {
@@ -140,12 +153,8 @@ func (s *Server) mayManage(c echo.Context, region, what string) (policies.Decisi
 	if err != nil || d.Allowed {
 		return d, err
 	}
-	r, err := s.decide(c, policies.ObjRegister, policies.ActRead, region)
-	if err != nil {
+	if err := s.mayRead(c, region); err != nil {
 		return d, err
-	}
-	if !r.Allowed {
-		return d, domain.Errorf(domain.ENOTFOUND, "Wilayah %s tidak ditemukan dalam cakupan Anda.", region)
 	}
 	return d, domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang %s untuk wilayah %s; hanya operator data kab/kota.", what, region)
 }
@@ -497,12 +506,8 @@ func (s *Server) getUMKM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.decide(c, policies.ObjRegister, policies.ActRead, region.Code)
-	if err != nil {
+	if err := s.mayRead(c, region.Code); err != nil {
 		return err
-	}
-	if !d.Allowed {
-		return domain.Errorf(domain.ENOTFOUND, "Wilayah %s tidak ditemukan dalam cakupan Anda.", region.Code)
 	}
 	u, err := s.db.GetUMKM(c.Request().Context(), region.Code, year)
 	if err != nil {
@@ -705,12 +710,8 @@ func (s *Server) dataRoundDiff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.decide(c, policies.ObjRegister, policies.ActRead, reg.Code)
-	if err != nil {
+	if err := s.mayRead(c, reg.Code); err != nil {
 		return err
-	}
-	if !d.Allowed {
-		return domain.Errorf(domain.ENOTFOUND, "Wilayah %s tidak ditemukan dalam cakupan Anda.", reg.Code)
 	}
 	diff, err := s.db.DataRoundDiff(c.Request().Context(), reg.Code, y)
 	if err != nil {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -68,72 +65,4 @@ func shutdownTelemetry(tel *telemetry.Telemetry, log *slog.Logger) {
 	if err := tel.Shutdown(ctx); err != nil {
 		log.Warn("telemetry shutdown", "err", err)
 	}
-}
-
-// listener is one HTTP server of a process: where, what, and the setting
-// that names the address (for the error when the port is taken).
-type listener struct {
-	addr    string
-	handler http.Handler
-	setting string
-}
-
-// serveUntilDone serves h on addr until ctx ends, then drains in-flight
-// requests for up to 15 seconds.
-func serveUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
-	return serveAll(ctx, log, listener{addr, h, "RENCANA_ADDR"})
-}
-
-// serveAll runs every listener until ctx ends or one of them fails, then
-// shuts all of them down, each draining in-flight requests for up to 15
-// seconds.
-func serveAll(ctx context.Context, log *slog.Logger, ls ...listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, len(ls))
-	for _, l := range ls {
-		go func() {
-			err := serveOne(ctx, l, log)
-			cancel() // one down: stop the others too
-			errc <- err
-		}()
-	}
-	var errs []error
-	for range ls {
-		errs = append(errs, <-errc)
-	}
-	return errors.Join(errs...)
-}
-
-func serveOne(ctx context.Context, l listener, log *slog.Logger) error {
-	srv := &http.Server{
-		Addr: l.addr, Handler: l.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      5 * time.Minute, // exports stream for a while
-		IdleTimeout:       2 * time.Minute,
-	}
-	errc := make(chan error, 1)
-	go func() {
-		err := srv.ListenAndServe()
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		errc <- err
-	}()
-	select {
-	case err := <-errc:
-		if err != nil {
-			return fmt.Errorf("listen on %s (%s): %w", l.addr, l.setting, err)
-		}
-		return nil
-	case <-ctx.Done():
-	}
-	log.Info("shutting down HTTP server", "addr", l.addr)
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return <-errc
 }

@@ -72,12 +72,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		mux.Handle("/metrics", tel.MetricsHandler())
 		mux.Handle("/", h)
 		log.Info("API listening", "addr", cfg.Addr, "metrics", cfg.Addr+"/metrics")
-		return serveUntilDone(ctx, mux, cfg.Addr, log)
+		return app.ServeUntilDone(ctx, mux, cfg.Addr, log)
 	}
 	ops := http.NewServeMux()
 	ops.Handle("/metrics", tel.MetricsHandler())
 	log.Info("API listening", "addr", cfg.Addr, "metrics", cfg.MetricsAddr+"/metrics")
-	return serveAll(ctx, log, listener{cfg.Addr, h, "RENCANA_ADDR"}, listener{cfg.MetricsAddr, ops, "RENCANA_METRICS_ADDR"})
+	return app.ServeAll(ctx, log, app.Listener{Addr: cfg.Addr, Handler: h, Setting: "RENCANA_ADDR"}, app.Listener{Addr: cfg.MetricsAddr, Handler: ops, Setting: "RENCANA_METRICS_ADDR"})
 }
 
 // setupTelemetry builds the process's metrics registry and, when the OTEL_

@@ -40,7 +40,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	defer cancel()
 	opsDone := make(chan error, 1)
 	go func() {
-		opsDone <- serveAll(ctx, log, listener{cfg.MetricsAddr, workerOps(&st, tel), "RENCANA_METRICS_ADDR"})
+		opsDone <- app.ServeAll(ctx, log, app.Listener{Addr: cfg.MetricsAddr, Handler: workerOps(&st, tel), Setting: "RENCANA_METRICS_ADDR"})
 		cancel() // the ops port is part of the worker: no port, no worker
 	}()
 	log.Info("worker health and metrics", "addr", cfg.MetricsAddr)

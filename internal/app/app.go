@@ -98,11 +98,44 @@ func NewHandler(srv *api.Server, cfg config.Config, log *slog.Logger) (http.Hand
 	return mux, nil
 }
 
+// Listener is one HTTP server of a process: where, what, and the setting
+// that names the address (for the error when the port is taken).
+type Listener struct {
+	Addr    string
+	Handler http.Handler
+	Setting string
+}
+
 // ServeUntilDone serves h on addr until ctx ends, then drains in-flight
 // requests for up to 15 seconds.
 func ServeUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.Logger) error {
+	return ServeAll(ctx, log, Listener{addr, h, "RENCANA_ADDR"})
+}
+
+// ServeAll runs every listener until ctx ends or one of them fails, then
+// shuts all of them down, each draining in-flight requests for up to 15
+// seconds: the API beside its metrics port, the worker's ops port.
+func ServeAll(ctx context.Context, log *slog.Logger, ls ...Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() {
+			err := serveOne(ctx, l, log)
+			cancel() // one down: stop the others too
+			errc <- err
+		}()
+	}
+	var errs []error
+	for range ls {
+		errs = append(errs, <-errc)
+	}
+	return errors.Join(errs...)
+}
+
+func serveOne(ctx context.Context, l Listener, log *slog.Logger) error {
 	srv := &http.Server{
-		Addr: addr, Handler: h,
+		Addr: l.Addr, Handler: l.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      5 * time.Minute, // exports stream for a while
@@ -119,12 +152,12 @@ func ServeUntilDone(ctx context.Context, h http.Handler, addr string, log *slog.
 	select {
 	case err := <-errc:
 		if err != nil {
-			return fmt.Errorf("listen on %s (RENCANA_ADDR): %w", addr, err)
+			return fmt.Errorf("listen on %s (%s): %w", l.Addr, l.Setting, err)
 		}
 		return nil
 	case <-ctx.Done():
 	}
-	log.Info("shutting down HTTP server")
+	log.Info("shutting down HTTP server", "addr", l.Addr)
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -79,13 +79,9 @@ func (db *DB) RecordDataRound(ctx context.Context, r domain.DataRound, ev DataRo
 	evRow := dataRoundEventRow{RegionCode: ev.Region, Year: ev.Year, Seq: ev.Seq, Action: ev.Action, FromStatus: string(ev.FromStatus),
 		ToStatus: string(ev.ToStatus), Revision: ev.Revision, Actor: ev.Actor.Username, ActorRole: string(ev.Actor.Role),
 		Comment: ev.Comment, TransitionID: ev.TransitionID, At: ev.At.UTC()}
-	noteRows := make([]notificationRow, 0, len(notes))
-	for _, n := range notes {
-		nr, err := notificationToRow(n)
-		if err != nil {
-			return false, err
-		}
-		noteRows = append(noteRows, nr)
+	noteRows, err := notificationRows(notes)
+	if err != nil {
+		return false, err
 	}
 	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
@@ -106,10 +102,8 @@ func (db *DB) RecordDataRound(ctx context.Context, r domain.DataRound, ev DataRo
 		if err != nil {
 			return err
 		}
-		if len(noteRows) > 0 {
-			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&noteRows).Error; err != nil {
-				return err
-			}
+		if err := insertNotifications(tx, noteRows); err != nil {
+			return err
 		}
 		recorded = true
 		return nil

@@ -180,13 +180,9 @@ func (db *DB) RecordKMP(ctx context.Context, k KMP, ev KMPEvent, notes ...domain
 	}
 	evRow := kmpEventRow{RegionCode: ev.RegionCode, Seq: ev.Seq, Action: ev.Action, Actor: ev.Actor.Username,
 		ActorRole: string(ev.Actor.Role), ActorScope: ev.Actor.Scope, Payload: payload, TransitionID: ev.TransitionID, At: ev.At.UTC()}
-	noteRows := make([]notificationRow, 0, len(notes))
-	for _, n := range notes {
-		r, err := notificationToRow(n)
-		if err != nil {
-			return false, err
-		}
-		noteRows = append(noteRows, r)
+	noteRows, err := notificationRows(notes)
+	if err != nil {
+		return false, err
 	}
 	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
@@ -204,10 +200,8 @@ func (db *DB) RecordKMP(ctx context.Context, k KMP, ev KMPEvent, notes ...domain
 		if err := tx.Create(&evRow).Error; err != nil {
 			return err
 		}
-		if len(noteRows) > 0 {
-			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&noteRows).Error; err != nil {
-				return err
-			}
+		if err := insertNotifications(tx, noteRows); err != nil {
+			return err
 		}
 		recorded = true
 		return nil

@@ -182,16 +182,14 @@ func (db *DB) recordTransition(ctx context.Context, r *domain.Reservation, p dom
 		ToStage: string(ev.ToStage), Actor: ev.Actor.Username, ActorRole: string(ev.Actor.Role),
 		ActorScope: ev.Actor.Scope, Comment: ev.Comment, Payload: payload, At: ev.At.UTC(), TransitionID: ev.TransitionID,
 	}
-	noteRows := make([]notificationRow, 0, len(notes))
-	for _, n := range notes {
-		r, err := notificationToRow(n)
-		if err != nil {
-			return false, err
-		}
+	noteRows, err := notificationRows(notes)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range noteRows {
 		if r.ProposalID != p.ID || r.Seq != ev.Seq {
-			return false, domain.Errorf(domain.EINVALID, "Notifikasi %q bukan milik transisi %s#%d.", n.ID, p.ID, ev.Seq)
+			return false, domain.Errorf(domain.EINVALID, "Notifikasi %q bukan milik transisi %s#%d.", r.ID, p.ID, ev.Seq)
 		}
-		noteRows = append(noteRows, r)
 	}
 	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var existing []proposalEventRow
@@ -234,10 +232,8 @@ func (db *DB) recordTransition(ctx context.Context, r *domain.Reservation, p dom
 		if err := tx.Create(&evRow).Error; err != nil {
 			return err
 		}
-		if len(noteRows) > 0 {
-			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&noteRows).Error; err != nil {
-				return err
-			}
+		if err := insertNotifications(tx, noteRows); err != nil {
+			return err
 		}
 		recorded = true
 		return nil
@@ -321,6 +317,29 @@ func (db *DB) InsertNotification(ctx context.Context, n domain.Notification) err
 		return fmt.Errorf("insert notification %s: %w", n.ID, err)
 	}
 	return nil
+}
+
+// notificationRows converts the notifications a change sends, for
+// insertNotifications in the change's transaction.
+func notificationRows(notes []domain.Notification) ([]notificationRow, error) {
+	rows := make([]notificationRow, 0, len(notes))
+	for _, n := range notes {
+		r, err := notificationToRow(n)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// insertNotifications writes a change's notifications in its transaction,
+// idempotent on their ids: a retried projection writes none twice.
+func insertNotifications(tx *gorm.DB, rows []notificationRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}}, DoNothing: true}).Create(&rows).Error
 }
 
 func notificationToRow(n domain.Notification) (notificationRow, error) {
