@@ -268,7 +268,7 @@ func (db *DB) ImportKoperasi(ctx context.Context, opts ImportOptions, next func(
 		if len(res.Errors) > 0 || opts.DryRun {
 			return errRollback
 		}
-		return nil
+		return refreshAreaYears(tx, opts.Year, opts.KabKota)
 	})
 	if errors.Is(err, errRollback) {
 		err = nil
@@ -630,14 +630,30 @@ func (db *DB) SaveKoperasiYear(ctx context.Context, id string, scopes []string, 
 	}
 	row := yearRow(k, y, by, now)
 	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := db.editableRound(tx, domain.RegionKabKota(k.RegionCode), y.Year); err != nil {
+		kabkota := domain.RegionKabKota(k.RegionCode)
+		if err := db.editableRound(tx, kabkota, y.Year); err != nil {
 			return err
 		}
-		return tx.Clauses(clause.OnConflict{
+		// The year's row may sit in another kecamatan (the koperasi moved
+		// since): both kecamatan's sums are rewritten.
+		var was []string
+		if err := tx.Model(&koperasiYearRow{}).Where("koperasi_id = ? AND year = ?", id, y.Year).Pluck("region_code", &was).Error; err != nil {
+			return fmt.Errorf("read koperasi year: %w", err)
+		}
+		err := tx.Clauses(clause.OnConflict{
 			Columns: []clause.Column{{Name: "koperasi_id"}, {Name: "year"}},
 			DoUpdates: clause.AssignmentColumns([]string{"region_code", "status", "rat_date", "members", "modal_sendiri_idr",
 				"modal_luar_idr", "volume_usaha_idr", "shu_idr", "is_new", "rat_held", "berkualitas", "updated_by", "updated_at"}),
 		}).Create(&row).Error
+		if err != nil {
+			return err
+		}
+		for _, desa := range append(was, k.RegionCode) {
+			if err := refreshAreaYears(tx, y.Year, domain.RegionParent(desa)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return domain.Koperasi{}, err

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/rencana-id/rencana/internal/domain"
 )
@@ -75,11 +78,16 @@ func (db *DB) KoperasiIndicatorSeries(ctx context.Context, region string, first,
 }
 
 func (db *DB) indicatorsByYear(ctx context.Context, region string, years []int) (map[int]domain.KoperasiIndicators, error) {
-	cond, args := regionRange("region_code", region)
 	var rows []indicatorRow
-	err := db.orm.WithContext(ctx).Table("koperasi_years").Select(indicatorSelect).
-		Where("year IN ?", years).Where(cond, args...).Group("year").Scan(&rows).Error
-	if err != nil {
+	q := db.orm.WithContext(ctx)
+	if isDesa(region) {
+		cond, args := regionRange("region_code", region)
+		q = q.Table("koperasi_years").Select(indicatorSelect).Where(cond, args...)
+	} else {
+		cond, args := areaRange(region)
+		q = q.Table("koperasi_area_years").Select(areaSelect).Where(cond, args...)
+	}
+	if err := q.Where("year IN ?", years).Group("year").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("koperasi indicators %s: %w", region, err)
 	}
 	out := make(map[int]domain.KoperasiIndicators, len(rows))
@@ -87,6 +95,51 @@ func (db *DB) indicatorsByYear(ctx context.Context, region string, years []int) 
 		out[r.Year] = r.indicators(region)
 	}
 	return out, nil
+}
+
+// areaSelect sums the rows of koperasi_area_years: the same columns as
+// indicatorSelect.
+const areaSelect = `year, SUM(active) AS active, SUM(inactive) AS inactive, SUM(dissolved) AS dissolved,
+	SUM(new_count) AS new_count, SUM(rat_held) AS rat_held, SUM(berkualitas) AS berkualitas, SUM(members) AS members,
+	SUM(modal_sendiri_idr) AS modal_sendiri_idr, SUM(modal_luar_idr) AS modal_luar_idr,
+	SUM(volume_usaha_idr) AS volume_usaha_idr, SUM(shu_idr) AS shu_idr`
+
+func isDesa(region string) bool {
+	lvl, err := domain.ParseRegionCode(region)
+	return err == nil && lvl == domain.LevelDesa
+}
+
+// areaRange is the condition "kecamatan_code lies in region" for a
+// kecamatan or wider region ("*": everything).
+func areaRange(region string) (string, []any) {
+	if region == "" || region == domain.NationalScope {
+		return "1 = 1", nil
+	}
+	if lvl, err := domain.ParseRegionCode(region); err == nil && lvl == domain.LevelKecamatan {
+		return "kecamatan_code = ?", []any{region}
+	}
+	return "(kecamatan_code >= ? AND kecamatan_code < ?)", []any{region + ".", region + "/"}
+}
+
+// refreshAreaYears rewrites, inside tx, the per-kecamatan sums of year
+// for the kecamatan in region (a kab/kota or kecamatan) from
+// koperasi_years. Every write of koperasi_years calls it before its
+// transaction commits, so the sums are never stale.
+func refreshAreaYears(tx *gorm.DB, year int, region string) error {
+	cond, args := areaRange(region)
+	if err := tx.Exec("DELETE FROM koperasi_area_years WHERE year = ? AND "+cond, append([]any{year}, args...)...).Error; err != nil {
+		return fmt.Errorf("clear area sums %s/%d: %w", region, year, err)
+	}
+	ycond, yargs := regionRange("region_code", region)
+	err := tx.Exec(`INSERT INTO koperasi_area_years (year, kecamatan_code, active, inactive, dissolved, new_count, rat_held,
+		berkualitas, members, modal_sendiri_idr, modal_luar_idr, volume_usaha_idr, shu_idr)
+		SELECT `+strings.Replace(indicatorSelect, "year,", "year, SUBSTR(region_code, 1, 8),", 1)+`
+		FROM koperasi_years WHERE year = ? AND `+ycond+` GROUP BY year, SUBSTR(region_code, 1, 8)`,
+		append([]any{year}, yargs...)...).Error
+	if err != nil {
+		return fmt.Errorf("sum area %s/%d: %w", region, year, err)
+	}
+	return nil
 }
 
 // ChildIndicators computes the indicators of year for each region one
@@ -106,11 +159,19 @@ func (db *DB) ChildIndicators(ctx context.Context, parent string, year int) (map
 	case domain.LevelDesa:
 		return map[string]domain.KoperasiIndicators{}, nil
 	}
-	cond, args := regionRange("region_code", parent)
 	var rows []indicatorRow
-	err := db.orm.WithContext(ctx).Table("koperasi_years").
-		Select(fmt.Sprintf("SUBSTR(region_code, 1, %d) AS child, %s", n, indicatorSelect)).
-		Where("year = ?", year).Where(cond, args...).Group(fmt.Sprintf("SUBSTR(region_code, 1, %d), year", n)).Scan(&rows).Error
+	var err error
+	if n == 13 { // desa of a kecamatan: from the koperasi themselves
+		cond, args := regionRange("region_code", parent)
+		err = db.orm.WithContext(ctx).Table("koperasi_years").
+			Select(fmt.Sprintf("SUBSTR(region_code, 1, %d) AS child, %s", n, indicatorSelect)).
+			Where("year = ?", year).Where(cond, args...).Group(fmt.Sprintf("SUBSTR(region_code, 1, %d), year", n)).Scan(&rows).Error
+	} else {
+		cond, args := areaRange(parent)
+		err = db.orm.WithContext(ctx).Table("koperasi_area_years").
+			Select(fmt.Sprintf("SUBSTR(kecamatan_code, 1, %d) AS child, %s", n, areaSelect)).
+			Where("year = ?", year).Where(cond, args...).Group(fmt.Sprintf("SUBSTR(kecamatan_code, 1, %d), year", n)).Scan(&rows).Error
+	}
 	if err != nil {
 		return nil, fmt.Errorf("child indicators %s: %w", parent, err)
 	}

@@ -180,6 +180,21 @@ func TestKoperasiImportAndIndicators(t *testing.T) {
 		k, err := db.GetKoperasi(ctx, first.ID, []string{"74"})
 		require.NoError(t, err)
 		require.Equal(t, first.Name, k.Name)
+
+		// An edit of one year moves the sums the indicators read.
+		y := k.Years[len(k.Years)-1]
+		y.Members += 1000
+		_, err = db.SaveKoperasiYear(ctx, k.ID, []string{"74"}, y, "test", regNow)
+		require.NoError(t, err)
+		for _, region := range []string{"74.71", domain.RegionParent(k.RegionCode), "74", "*"} {
+			after, err := db.KoperasiIndicators(ctx, region, 2026)
+			require.NoError(t, err)
+			want := registertest.Expect(r71, region, 2026)
+			if region == "74" || region == "*" {
+				want = registertest.Expect(all2026, region, 2026)
+			}
+			require.Equal(t, want.Members+1000, after.Members, region)
+		}
 	})
 }
 
