@@ -56,7 +56,9 @@ type apiResult struct {
 // returned as *problem; out, when not nil, receives the decoded JSON body.
 func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiResult, error) {
 	var body io.Reader
-	if c.body != nil {
+	if rd, ok := c.body.(io.Reader); ok { // an upload, sent as it is
+		body = rd
+	} else if c.body != nil {
 		b, err := json.Marshal(c.body)
 		if err != nil {
 			return nil, err
@@ -69,7 +71,7 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 	}
 	req := httptest.NewRequestWithContext(r.Context(), c.method, target, body)
 	req.RemoteAddr = r.RemoteAddr
-	if c.body != nil {
+	if _, raw := c.body.(io.Reader); c.body != nil && !raw {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if token != "" {

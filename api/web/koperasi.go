@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -51,6 +52,8 @@ func (h *Handler) koperasi(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	d.Rounds = rounds.Items
+	// The province's view: who is late comes first.
+	sort.SliceStable(d.Rounds, func(i, j int) bool { return d.Rounds[i].Late && !d.Rounds[j].Late })
 	var ind domain.KoperasiIndicators
 	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/koperasi/indicators",
 		query: url.Values{"region": {d.Region}, "year": {strconv.Itoa(d.Year)}}}, &ind); err == nil {

@@ -54,6 +54,8 @@ type Handler struct {
 	now    func() time.Time
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	// pending holds register files previewed and awaiting confirmation.
+	pending pendingImports
 }
 
 // New parses the templates and registers the pages.
@@ -101,6 +103,11 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /delegasi/{id}/cabut", h.authed(h.revokeDelegation))
 	h.mux.HandleFunc("GET /koperasi", h.authed(h.koperasi))
 	h.mux.HandleFunc("POST /koperasi/putaran/{region}/{year}/{action}", h.authed(h.roundAction))
+	h.mux.HandleFunc("GET /koperasi/impor", h.authed(h.importForm))
+	h.mux.HandleFunc("POST /koperasi/impor", h.authed(h.importPreview))
+	h.mux.HandleFunc("POST /koperasi/impor/konfirmasi", h.authed(h.importConfirm))
+	h.mux.HandleFunc("GET /koperasi/dasbor", h.authed(h.koperasiDashboard))
+	h.mux.HandleFunc("GET /koperasi/{id}", h.authed(h.koperasiDetail))
 	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
 	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
@@ -148,6 +155,7 @@ func (s *statusWriter) WriteHeader(code int) {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	token := h.csrfToken(w, r)
 	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUploadBytes+1<<20)
 		if !sameOrigin(r) || !validCSRF(r, token) {
 			h.renderStatus(w, r, nil, http.StatusForbidden, "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
 			return
@@ -179,7 +187,12 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func validCSRF(r *http.Request, token string) bool {
-	if err := r.ParseForm(); err != nil {
+	parse := r.ParseForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// an upload (the register import): its token is a form part
+		parse = func() error { return r.ParseMultipartForm(8 << 20) }
+	}
+	if err := parse(); err != nil {
 		return false
 	}
 	got := r.PostForm.Get(csrfField)
