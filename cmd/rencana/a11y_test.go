@@ -97,6 +97,24 @@ func TestBrowserAccessibility(t *testing.T) {
 	proposalID := p["id"].(string)
 	api(login2(t, addr, "camat.andoolo", creds.Demo), "POST", "/api/v1/proposals/"+proposalID+"/actions/submit", map[string]any{})
 
+	// A koperasi of Konawe Selatan's demo register, for its page.
+	req, err := http.NewRequest("GET", base+"/api/v1/koperasi?limit=1", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+login2(t, addr, "operator.konsel", creds.Demo))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var kops struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&kops))
+	resp.Body.Close()
+	require.NotEmpty(t, kops.Items)
+	badFile := filepath.Join(t.TempDir(), "koperasi.csv")
+	require.NoError(t, os.WriteFile(badFile, []byte("nik,badan_hukum_no,badan_hukum_tanggal,nama,jenis,kode_wilayah,kmp,status,tanggal_rat,anggota,modal_sendiri,modal_luar,volume_usaha,shu\n"+
+		"12ab,AHU-1,2020-01-02,Koperasi Uji,konsumen,74.05.03.2001,tidak,aktif,,20,1000,0,5000,10\n"), 0o600))
+
 	ctx, cancel := newBrowser(t)
 	defer cancel()
 	pages := map[string][]string{
@@ -105,8 +123,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		"kadis.konsel":        {"/delegasi"},
 		"kadis.sultra":        {"/siklus/" + cycleID, "/siklus/" + cycleID + "/rakorda", "/siklus/" + cycleID + "/konsolidasi", "/ekspor"},
 		"penghubung.kemenkop": {"/ekspor"},
+		"operator.konsel":     {"/koperasi", "/koperasi/impor", "/koperasi/" + kops.Items[0].ID, "/koperasi/dasbor"},
 	}
-	order := []string{"kec.andoolo", "kabid.konsel", "kadis.konsel", "kadis.sultra", "penghubung.kemenkop"}
+	pages["kadis.sultra"] = append(pages["kadis.sultra"], "/koperasi", "/koperasi/dasbor?wilayah=74")
+	order := []string{"kec.andoolo", "kabid.konsel", "kadis.konsel", "kadis.sultra", "penghubung.kemenkop", "operator.konsel"}
 	total := map[string]int{}
 	var failures []string
 	check := func(user, path string) {
@@ -147,6 +167,32 @@ func TestBrowserAccessibility(t *testing.T) {
 			var left int
 			require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll('.bell .count, ul.notifications li.unread').length`, &left)))
 			require.Zero(t, left, "all read: no count, no unread line")
+		case "operator.konsel":
+			// A file with a malformed NIK: the preview lists the row and
+			// column, and offers no confirmation.
+			var errs string
+			var confirm int
+			require.NoError(t, runSteps(ctx,
+				chromedp.Navigate(base+"/koperasi/impor"),
+				chromedp.WaitVisible(`input[name=berkas]`, chromedp.ByQuery),
+				chromedp.SetUploadFiles(`input[name=berkas]`, []string{badFile}, chromedp.ByQuery),
+				chromedp.Click(`form[enctype="multipart/form-data"] button[type=submit]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`#import-errors`, chromedp.ByQuery),
+				chromedp.Text(`#import-errors`, &errs, chromedp.ByQuery),
+				chromedp.Evaluate(`document.querySelectorAll('input[name=token]').length`, &confirm),
+				shot(t, dir, "30-impor-koperasi-salah"),
+			))
+			require.Contains(t, errs, "nik")
+			require.Contains(t, errs, "2")
+			require.Zero(t, confirm, "a bad file cannot be confirmed")
+			var vs []axeViolation // axe on the preview itself, not a fresh page
+			require.NoError(t, runSteps(ctx, runAxe(script, &vs)))
+			for _, v := range vs {
+				total[v.Impact]++
+				if v.Impact == "serious" || v.Impact == "critical" {
+					failures = append(failures, fmt.Sprintf("%s import preview: %s (%s) %v", user, v.ID, v.Impact, v.Nodes))
+				}
+			}
 		case "kadis.konsel":
 			from := time.Now().In(time.FixedZone("WITA", 8*3600)).Format("2006-01-02T15:04")
 			until := time.Now().In(time.FixedZone("WITA", 8*3600)).AddDate(1, 0, -1).Format("2006-01-02T15:04")
