@@ -57,7 +57,7 @@ func TestKoperasiImportRefusals(t *testing.T) {
 		{"same NIK twice", file(row(nil), row(map[string]string{"badan_hukum_no": "AHU-0002.AH.01.26"})), 3, "nik"},
 		{"desa outside the kab/kota", file(row(nil), row(map[string]string{"nik": "7405032002000002", "badan_hukum_no": "AHU-0002.AH.01.26", "kode_wilayah": "74.71.01.2002"})), 3, "kode_wilayah"},
 		{"a kecamatan, not a desa", file(row(map[string]string{"kode_wilayah": "74.05.03"})), 2, "kode_wilayah"},
-		{"a desa the regions do not know", file(row(map[string]string{"kode_wilayah": "74.05.03.2001"})), 2, "kode_wilayah"},
+		{"a desa the regions do not know", file(row(map[string]string{"kode_wilayah": "74.05.03.2099"})), 2, "kode_wilayah"},
 		{"unknown jenis", file(row(map[string]string{"jenis": "syariah"})), 2, "jenis"},
 		{"unknown status", file(row(map[string]string{"status": "mati_suri"})), 2, "status"},
 		{"negative amount", file(row(map[string]string{"volume_usaha": "-1"})), 2, "volume_usaha"},
