@@ -51,9 +51,7 @@ func (h *Handler) koperasi(w http.ResponseWriter, r *http.Request, s *session) {
 		h.fail(w, r, s, err)
 		return
 	}
-	d.Rounds = rounds.Items
-	// The province's view: who is late comes first.
-	sort.SliceStable(d.Rounds, func(i, j int) bool { return d.Rounds[i].Late && !d.Rounds[j].Late })
+	d.Rounds = lateFirst(rounds.Items)
 	var ind domain.KoperasiIndicators
 	if _, err := h.call(r, s.token, apiCall{method: "GET", path: "/api/v1/koperasi/indicators",
 		query: url.Values{"region": {d.Region}, "year": {strconv.Itoa(d.Year)}}}, &ind); err == nil {
@@ -85,6 +83,13 @@ func (h *Handler) koperasi(w http.ResponseWriter, r *http.Request, s *session) {
 	p.Data = d
 	p.Flash = q.Get("pesan")
 	h.render(w, r, "koperasi", http.StatusOK, p)
+}
+
+// lateFirst orders the rounds for the province's view: the late kab/kota
+// first, each group in the API's order.
+func lateFirst(rounds []roundRow) []roundRow {
+	sort.SliceStable(rounds, func(i, j int) bool { return rounds[i].Late && !rounds[j].Late })
+	return rounds
 }
 
 // roundAction posts a data round action with its comment.
