@@ -44,7 +44,7 @@ func requireDashboardSeries(t *testing.T, exposition string) {
 			require.NotEmpty(t, names, "%s: %s names no rencana series", p.Title, target.Expr)
 			var lines []string
 			for _, n := range names {
-				found := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(n) + `[{ ].*$`).FindAllString(exposition, -1)
+				found := regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(n)+`[{ ].*$`).FindAllString(exposition, -1)
 				require.NotEmpty(t, found, "%s: %s is not exposed by /metrics", p.Title, n)
 				lines = append(lines, found...)
 			}
