@@ -25,7 +25,7 @@ export RENCANA_CHROMIUM     := $(CHROMIUM)
 export RENCANA_TEMPORAL_SERVER   := $(TEMPORAL_SERVER)
 export RENCANA_TEMPORAL_SQL_TOOL := $(TEMPORAL_SQL_TOOL)
 
-.PHONY: help run build temporal-server test test-topology lint bench clean FORCE
+.PHONY: help run build temporal-server test test-topology lint bench bench-topology clean FORCE
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -122,6 +122,14 @@ lint: ## go vet, gofmt check, staticcheck, govulncheck (offline snapshot when vu
 bench: build $(BIN)/rencana-bench ## Load benchmark (rencana-bench), then the Go benchmarks (medians over 6 runs: compare with benchstat)
 	bash -o pipefail -c '$(BIN)/rencana-bench --proposals 2000 --concurrency 16 --json | tee bench-rencana.out'
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./... | tee bench.out
+
+# rencana-bench on the embedded stack and then against the production
+# topology (the topology test's startTopology: Temporal server 1.29.1 on
+# PostgreSQL, two APIs used in turn with --api, two workers), in one run on
+# one machine, so the two are comparable. BENCH_PROPOSALS/BENCH_CONCURRENCY
+# size both (default as `make bench`).
+bench-topology: build $(TEMPORAL_SERVER) $(TEMPORAL_SQL_TOOL) ## Load benchmark: embedded stack vs production topology (two APIs), same run
+	bash -o pipefail -c "$(GO) test -tags benchtopology -run '^\$$' -bench BenchmarkProductionTopology -benchtime 1x -timeout 4h -v ./cmd/rencana/ | tee bench-topology.out"
 
 clean: ## Remove built binaries (keeps the Temporal CLI) and the dev data dir
 	rm -f $(BIN)/rencana $(BIN)/rencana-bench

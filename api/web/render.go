@@ -54,6 +54,7 @@ func (h *Handler) parseTemplates() error {
 		"needsNote":   domain.Action.NeedsComment, // the form asks for a reason
 		"eqs":         func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) },
 		"join":        strings.Join,
+		"otpqr":       otpQR,
 		"roundStatus": func(st domain.RoundStatus) string { return st.Label() },
 		"roundAction": func(a domain.RoundAction) string { return a.Label() },
 		"roundNote": func(st domain.RoundStatus, a domain.RoundAction) bool {

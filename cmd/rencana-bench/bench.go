@@ -48,7 +48,7 @@ const benchUsage = `rencana-bench: load benchmark through the HTTP API.
 
 Usage:
   rencana-bench [--proposals P] [--concurrency C] [--provinces 74,73] [--json]
-                [--addr HOST:PORT] [--bare-updates N] [--samples N]
+                [--addr HOST:PORT | --api URL,URL...] [--bare-updates N] [--samples N]
                 [--data-dir D] [--cpuprofile FILE] [--temporal-arg ARG ...] [--temporal-memory]
 
 Without --addr it starts the embedded stack of "rencana dev" (Temporal dev
@@ -56,7 +56,10 @@ server child, SQLite in a temporary directory, API and worker in this
 process; no demo data) and stops it at the end. With --addr it drives an
 existing server: RENCANA_ADMIN_PASSWORD must be its admin's password, and
 TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE) its Temporal, for the bare-Update
-measurement (skipped when unset). RENCANA_ADDR is ignored.
+measurement (skipped when unset). RENCANA_ADDR is ignored. --api drives
+several API instances of one deployment (the production topology: two
+"rencana serve" behind one Temporal and one PostgreSQL), each request going
+to the next address in turn; otherwise as --addr.
 
 Flags:
 `
@@ -69,6 +72,9 @@ type benchOptions struct {
 	JSON        bool
 	// Addr is an existing server; empty starts the embedded stack.
 	Addr string
+	// APIs are base URLs of API instances of one existing deployment,
+	// used in turn (--api); when set, Addr is the first one's host:port.
+	APIs []string
 	// BareUpdates is how many bare Updates to time; 0 means as many as
 	// the rencana transitions timed, at least 2,000.
 	BareUpdates int
@@ -101,6 +107,16 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		if fl := f.Lookup("data-dir"); fl != nil {
 			fl.Usage, fl.DefValue = "keep the embedded stack's databases and logs in this new directory (default: a temporary one, removed)", ""
 		}
+		f.Func("api", "comma-separated base URLs of API instances of one existing deployment (e.g. http://10.0.0.1:8080,http://10.0.0.2:8080); requests alternate between them", func(v string) error {
+			for _, a := range strings.Split(v, ",") {
+				u, err := url.Parse(strings.TrimSpace(a))
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" {
+					return fmt.Errorf("%q is not a base URL like http://host:port", a)
+				}
+				o.APIs = append(o.APIs, u.Scheme+"://"+u.Host)
+			}
+			return nil
+		})
 		f.IntVar(&o.Proposals, "proposals", 2000, "number of proposals P to drive to final")
 		f.IntVar(&o.Concurrency, "concurrency", 16, "number of concurrent clients C")
 		f.StringVar(&provinces, "provinces", "74", "comma-separated province codes whose kecamatan receive the proposals (one cycle each)")
@@ -121,6 +137,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if set["addr"] {
 		o.Addr = cfg.Addr
+	}
+	if set["api"] && set["addr"] {
+		return errors.New("--addr and --api name the server twice: give one of them")
+	}
+	if len(o.APIs) > 0 {
+		o.Addr = strings.TrimPrefix(strings.TrimPrefix(o.APIs[0], "https://"), "http://")
 	}
 	if set["data-dir"] {
 		o.DataDir = cfg.DataDir
@@ -160,7 +182,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 
 	var stack *benchStack
 	if o.Addr != "" {
-		stack, err = existingStack(ctx, cfg, stderr)
+		stack, err = existingStack(ctx, cfg, o.APIs, stderr)
 	} else {
 		dir := o.DataDir
 		if dir != "" {
@@ -208,11 +230,21 @@ func freshDir(dir string) error {
 // apiClient calls the v1 API as the tests and other clients do: JSON in,
 // JSON out, problem+json on failure.
 type apiClient struct {
-	base string
-	hc   *http.Client
+	bases []string
+	next  atomic.Uint64
+	hc    *http.Client
 }
 
-func newAPIClient(base string, concurrency int) *apiClient {
+// url is the next API instance's base URL and path: with several
+// instances (--api) successive requests go to each in turn.
+func (c *apiClient) url(path string) string {
+	if len(c.bases) == 1 {
+		return c.bases[0] + path
+	}
+	return c.bases[(c.next.Add(1)-1)%uint64(len(c.bases))] + path
+}
+
+func newAPIClient(bases []string, concurrency int) *apiClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	// Keep one connection per client alive: with the default two idle
 	// connections per host, C clients would open and close connections all
@@ -220,7 +252,7 @@ func newAPIClient(base string, concurrency int) *apiClient {
 	tr.MaxIdleConns = 2*concurrency + 8
 	tr.MaxIdleConnsPerHost = 2*concurrency + 8
 	tr.DisableCompression = true
-	return &apiClient{base: base, hc: &http.Client{Transport: tr, Timeout: 10 * time.Minute}}
+	return &apiClient{bases: bases, hc: &http.Client{Transport: tr, Timeout: 10 * time.Minute}}
 }
 
 // apiError is a non-2xx answer.
@@ -252,7 +284,7 @@ func (c *apiClient) call(ctx context.Context, method, path, token string, body a
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.url(path), rd)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +319,7 @@ func (c *apiClient) call(ctx context.Context, method, path, token string, body a
 
 // download reads a 2xx answer to the end and returns its size.
 func (c *apiClient) download(ctx context.Context, path, token string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(path), nil)
 	if err != nil {
 		return 0, err
 	}
@@ -380,7 +412,7 @@ type bench struct {
 func newBench(o benchOptions, stack *benchStack, progress io.Writer) *bench {
 	run := strings.ToLower(demo.GeneratePassword()[:6])
 	return &bench{
-		o: o, stack: stack, api: newAPIClient(stack.BaseURL, o.Concurrency), progress: progress,
+		o: o, stack: stack, api: newAPIClient(stack.BaseURLs, o.Concurrency), progress: progress,
 		runID: run, password: demo.GeneratePassword(), users: map[string]*benchUser{}, cycles: map[string]string{}, kabkota: map[string][]string{},
 		res: &benchResult{Proposals: o.Proposals, Concurrency: o.Concurrency, Provinces: o.Provinces, Stack: stack.Describe,
 			Embedded: stack.Embedded, GoMaxProcs: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU()},

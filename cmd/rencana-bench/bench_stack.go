@@ -29,8 +29,8 @@ import (
 // benchStack is the server a benchmark drives: the embedded one (the same
 // parts `rencana dev` runs, without demo data) or an existing one (--addr).
 type benchStack struct {
-	// BaseURL is http://host:port of the API.
-	BaseURL string
+	// BaseURLs are http://host:port of the API instances, used in turn.
+	BaseURLs []string
 	// AdminPassword logs the bench in as `admin` to create its users.
 	AdminPassword string
 	// Temporal is a client for the bare-Update measurement; nil when the
@@ -188,7 +188,7 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	s.BaseURL = "http://" + l.Addr().String()
+	s.BaseURLs = []string{"http://" + l.Addr().String()}
 	s.Describe = fmt.Sprintf("embedded (API + worker + load generator in one process, %s, %s)", dbDesc, temporalDesc)
 	return s, nil
 }
@@ -197,11 +197,15 @@ func startEmbeddedStack(ctx context.Context, cfg config.Config, dataDir string, 
 // password comes from RENCANA_ADMIN_PASSWORD; the bare-Update measurement
 // needs TEMPORAL_ADDRESS (and TEMPORAL_NAMESPACE when not "default") of the
 // Temporal that server uses.
-func existingStack(ctx context.Context, cfg config.Config, progress io.Writer) (*benchStack, error) {
+func existingStack(ctx context.Context, cfg config.Config, apis []string, progress io.Writer) (*benchStack, error) {
 	if cfg.AdminPassword == "" {
 		return nil, errors.New("RENCANA_ADMIN_PASSWORD: required with --addr (the password of the server's admin account)")
 	}
-	s := &benchStack{BaseURL: "http://" + cfg.Addr, AdminPassword: cfg.AdminPassword, Describe: "existing server at " + cfg.Addr}
+	s := &benchStack{BaseURLs: []string{"http://" + cfg.Addr}, AdminPassword: cfg.AdminPassword, Describe: "existing server at " + cfg.Addr}
+	if len(apis) > 0 {
+		s.BaseURLs = apis
+		s.Describe = fmt.Sprintf("existing deployment, %d API instances used in turn (%s)", len(apis), strings.Join(apis, ", "))
+	}
 	if cfg.TemporalAddress == "" {
 		fmt.Fprintln(progress, "bench: TEMPORAL_ADDRESS is not set: the bare Temporal Update is not measured (set it to the server's Temporal frontend)")
 		return s, nil

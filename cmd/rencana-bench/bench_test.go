@@ -68,6 +68,10 @@ func TestBenchFlags(t *testing.T) {
 		{"--concurrency", "0"},
 		{"--provinces", "74.05"},
 		{"--addr", "127.0.0.1:1", "--data-dir", t.TempDir()},
+		{"--api", "127.0.0.1:1"},
+		{"--api", "http://127.0.0.1:1/api/v1"},
+		{"--api", "http://127.0.0.1:1", "--addr", "127.0.0.1:2"},
+		{"--api", "http://127.0.0.1:1,http://127.0.0.1:2", "--temporal-memory"},
 		{"stray"},
 	} {
 		var out bytes.Buffer
@@ -78,4 +82,17 @@ func TestBenchFlags(t *testing.T) {
 	var out bytes.Buffer
 	err := runBench(context.Background(), []string{"--addr", "127.0.0.1:1"}, func(string) string { return "" }, &out, &out)
 	require.ErrorContains(t, err, "RENCANA_ADMIN_PASSWORD")
+}
+
+// With several API instances (--api) successive requests go to each in
+// turn, whatever the concurrency.
+func TestBenchAPIsInTurn(t *testing.T) {
+	c := newAPIClient([]string{"http://a:1", "http://b:2"}, 4)
+	var got []string
+	for range 5 {
+		got = append(got, c.url("/api/v1/me"))
+	}
+	require.Equal(t, []string{"http://a:1/api/v1/me", "http://b:2/api/v1/me", "http://a:1/api/v1/me", "http://b:2/api/v1/me", "http://a:1/api/v1/me"}, got)
+	one := newAPIClient([]string{"http://a:1"}, 4)
+	require.Equal(t, "http://a:1/x", one.url("/x"))
 }

@@ -179,6 +179,7 @@ func TestMetricsAndTraces(t *testing.T) {
 		`go_sql_open_connections{db_name="rencana"}`,
 		`rencana_mail_outbox_backlog`,
 	)
+	requireDashboardSeries(t, api+wm)
 
 	// One trace from the request to the projection, across both processes.
 	want := "POST /api/v1/proposals/:id/actions/:action"

@@ -1,5 +1,3 @@
-//go:build topology
-
 package main
 
 import (
@@ -24,12 +22,12 @@ import (
 )
 
 // The production topology test needs the Temporal server and
-// temporal-sql-tool built from source (make temporal-server, a long build);
-// it runs with `make test-topology` (go test -tags topology), not in
-// `make test`.
+// temporal-sql-tool built from source (once per version into bin/, by
+// `make test` and `make test-topology`); `make bench-topology` brings the
+// same topology up with startTopology and drives rencana-bench against it.
 
 // moduleRoot is the directory of go.mod (tests run in cmd/rencana).
-func moduleRoot(t *testing.T) string {
+func moduleRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
@@ -38,7 +36,7 @@ func moduleRoot(t *testing.T) string {
 
 // toolPath is $env or bin/<name> under the module root; the Makefile
 // builds both before `make test` (once per version).
-func toolPath(t *testing.T, env, name string) string {
+func toolPath(t testing.TB, env, name string) string {
 	t.Helper()
 	p := os.Getenv(env)
 	if p == "" {
@@ -51,7 +49,7 @@ func toolPath(t *testing.T, env, name string) string {
 
 // lowPort is a free TCP port below 32768: Temporal stores membership
 // ports in a smallint column on PostgreSQL.
-func lowPort(t *testing.T) int {
+func lowPort(t testing.TB) int {
 	t.Helper()
 	for i := 0; i < 200; i++ {
 		p := 20000 + mrand.IntN(12000)
@@ -69,13 +67,13 @@ func lowPort(t *testing.T) int {
 // dir on its own port, so that restarting it disturbs no one else (the
 // machine's cluster serves the other tests).
 type privatePostgres struct {
-	t          *testing.T
+	t          testing.TB
 	dir, port  string
 	bin        string
 	asPostgres bool
 }
 
-func startPrivatePostgres(t *testing.T) *privatePostgres {
+func startPrivatePostgres(t testing.TB) *privatePostgres {
 	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	require.NotEmpty(t, bins, "PostgreSQL server binaries (initdb) not found")
@@ -130,7 +128,7 @@ type child struct {
 	log  string
 }
 
-func startChild(t *testing.T, name string, env []string, path string, args ...string) *child {
+func startChild(t testing.TB, name string, env []string, path string, args ...string) *child {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(logPath)
@@ -187,72 +185,14 @@ func (c *child) stop() {
 // then recorded exactly once in the projection and once in Temporal's
 // history, and no workflow is left with a pending task or activity.
 func TestProductionTopology(t *testing.T) {
-	server := toolPath(t, "RENCANA_TEMPORAL_SERVER", "temporal-server-v1.29.1")
-	sqlTool := toolPath(t, "RENCANA_TEMPORAL_SQL_TOOL", "temporal-sql-tool-v1.29.1")
-	cli, err := devserver.DefaultCLIPath()
-	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
+	top := startTopology(t, ctx)
+	pg, apis, workers, startAPI, startWorker := top.pg, top.apis, top.workers, top.startAPI, top.startWorker
+	temporalAddr := top.temporalAddr
 
-	pg := startPrivatePostgres(t)
-	// Temporal's schema, exactly as README.md "Production without Docker".
-	sql := func(db string, args ...string) {
-		t.Helper()
-		base := []string{"--plugin", "postgres12", "--ep", "127.0.0.1", "-p", pg.port, "-u", "postgres", "--db", db}
-		out, err := exec.CommandContext(ctx, sqlTool, append(base, args...)...).CombinedOutput()
-		require.NoError(t, err, "temporal-sql-tool %v: %s", args, out)
-	}
-	for db, schema := range map[string]string{"temporal": "postgresql/v12/temporal", "temporal_visibility": "postgresql/v12/visibility"} {
-		sql(db, "create-database")
-		sql(db, "setup-schema", "-v", "0.0")
-		sql(db, "update-schema", "--schema-name", schema)
-	}
-	out, err := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", pg.port, "-U", "postgres", "-c", "CREATE DATABASE rencana").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-
-	root := moduleRoot(t)
-	frontend := lowPort(t)
-	tenv := []string{
-		"POSTGRES_SEEDS=127.0.0.1", "DB_PORT=" + pg.port, "POSTGRES_USER=postgres", "POSTGRES_PWD=",
-		fmt.Sprintf("TEMPORAL_FRONTEND_PORT=%d", frontend), fmt.Sprintf("TEMPORAL_FRONTEND_HTTP_PORT=%d", lowPort(t)),
-		fmt.Sprintf("TEMPORAL_HISTORY_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_MATCHING_PORT=%d", lowPort(t)),
-		fmt.Sprintf("TEMPORAL_WORKER_PORT=%d", lowPort(t)),
-		fmt.Sprintf("TEMPORAL_FRONTEND_MEMBERSHIP_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_HISTORY_MEMBERSHIP_PORT=%d", lowPort(t)),
-		fmt.Sprintf("TEMPORAL_MATCHING_MEMBERSHIP_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_WORKER_MEMBERSHIP_PORT=%d", lowPort(t)),
-		fmt.Sprintf("TEMPORAL_METRICS_ADDR=127.0.0.1:%d", lowPort(t)),
-		"TEMPORAL_DYNAMIC_CONFIG=" + filepath.Join(root, "deploy/temporal/config/dynamicconfig/production.yaml"),
-	}
-	startChild(t, "temporal-server", tenv, server, "--root", filepath.Join(root, "deploy/temporal"), "--config", "config", "--env", "production", "--allow-no-auth", "start")
-	temporalAddr := fmt.Sprintf("127.0.0.1:%d", frontend)
-	require.Eventually(t, func() bool {
-		return exec.CommandContext(ctx, cli, "operator", "cluster", "health", "--address", temporalAddr).Run() == nil
-	}, 2*time.Minute, 500*time.Millisecond, "the Temporal server never answered")
-	out, err = exec.CommandContext(ctx, cli, "operator", "namespace", "create", "--namespace", "default", "--retention", "30d", "--address", temporalAddr).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-
-	self, err := os.Executable()
-	require.NoError(t, err)
-	env := []string{"DATABASE_URL=" + pg.url("rencana"), "TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_NAMESPACE=default",
-		"RENCANA_JWT_SECRET=topology-test-secret-0123456789abcdef", "RENCANA_ADMIN_PASSWORD=admin-rahasia-123",
-		"RENCANA_LOG_LEVEL=warn", "RENCANA_SECURE_COOKIES=false"}
-	apiAddrs := []string{fmt.Sprintf("127.0.0.1:%d", lowPort(t)), fmt.Sprintf("127.0.0.1:%d", lowPort(t))}
-	opsAddrs := []string{fmt.Sprintf("127.0.0.1:%d", lowPort(t)), fmt.Sprintf("127.0.0.1:%d", lowPort(t))}
-	startAPI := func(i int) *child {
-		return startChild(t, fmt.Sprintf("api-%d", i), append(env, childArgsEnv+"=serve --addr "+apiAddrs[i]), self, "-test.run=^$")
-	}
-	startWorker := func(i int) *child {
-		return startChild(t, fmt.Sprintf("worker-%d", i), append(env, childArgsEnv+"=worker --metrics-addr "+opsAddrs[i]), self, "-test.run=^$")
-	}
-	apis := []*child{startAPI(0), startAPI(1)} // together, on a new database
-	workers := []*child{startWorker(0), startWorker(1)}
-	ready := func(url string) func() bool { return func() bool { return getStatus(url) == http.StatusOK } }
-	for i := range 2 {
-		require.Eventually(t, ready("http://"+apiAddrs[i]+"/readyz"), 3*time.Minute, 300*time.Millisecond, "api %d not ready", i)
-		require.Eventually(t, ready("http://"+opsAddrs[i]+"/readyz"), 2*time.Minute, 300*time.Millisecond, "worker %d not ready", i)
-	}
-
-	d := newDriver(t, "http://"+apiAddrs[0], "http://"+apiAddrs[1])
-	require.NoError(t, d.setup(ctx, "admin-rahasia-123"))
+	d := newDriver(t, top.apiURLs()...)
+	require.NoError(t, d.setup(ctx, top.adminPassword))
 	const n = 6
 	var ids []string
 	for i := range n {
@@ -323,4 +263,89 @@ func TestProductionTopology(t *testing.T) {
 	cdesc, err := tc.DescribeWorkflowExecution(ctx, workflows.CycleWorkflowID(drvProvince, d.fy), "")
 	require.NoError(t, err)
 	require.Empty(t, cdesc.GetPendingActivities(), "the cycle has no pending activity")
+}
+
+// topology is the production topology of README.md "Production without
+// Docker", running: a Temporal server 1.29.1 on a private PostgreSQL
+// cluster, two `rencana serve` and two `rencana worker`, all ready.
+type topology struct {
+	pg                    *privatePostgres
+	temporalAddr          string
+	apiAddrs, opsAddrs    []string
+	apis, workers         []*child
+	startAPI, startWorker func(i int) *child
+	adminPassword         string
+}
+
+// apiURLs are the base URLs of the two APIs.
+func (top *topology) apiURLs() []string {
+	return []string{"http://" + top.apiAddrs[0], "http://" + top.apiAddrs[1]}
+}
+
+// startTopology performs the README's Docker-less production steps and
+// returns once both APIs and both workers are ready; t's cleanup stops it.
+func startTopology(t testing.TB, ctx context.Context) *topology {
+	server := toolPath(t, "RENCANA_TEMPORAL_SERVER", "temporal-server-v1.29.1")
+	sqlTool := toolPath(t, "RENCANA_TEMPORAL_SQL_TOOL", "temporal-sql-tool-v1.29.1")
+	cli, err := devserver.DefaultCLIPath()
+	require.NoError(t, err)
+
+	pg := startPrivatePostgres(t)
+	// Temporal's schema, exactly as README.md "Production without Docker".
+	sql := func(db string, args ...string) {
+		t.Helper()
+		base := []string{"--plugin", "postgres12", "--ep", "127.0.0.1", "-p", pg.port, "-u", "postgres", "--db", db}
+		out, err := exec.CommandContext(ctx, sqlTool, append(base, args...)...).CombinedOutput()
+		require.NoError(t, err, "temporal-sql-tool %v: %s", args, out)
+	}
+	for db, schema := range map[string]string{"temporal": "postgresql/v12/temporal", "temporal_visibility": "postgresql/v12/visibility"} {
+		sql(db, "create-database")
+		sql(db, "setup-schema", "-v", "0.0")
+		sql(db, "update-schema", "--schema-name", schema)
+	}
+	out, err := exec.CommandContext(ctx, "psql", "-h", "127.0.0.1", "-p", pg.port, "-U", "postgres", "-c", "CREATE DATABASE rencana").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	root := moduleRoot(t)
+	frontend := lowPort(t)
+	tenv := []string{
+		"POSTGRES_SEEDS=127.0.0.1", "DB_PORT=" + pg.port, "POSTGRES_USER=postgres", "POSTGRES_PWD=",
+		fmt.Sprintf("TEMPORAL_FRONTEND_PORT=%d", frontend), fmt.Sprintf("TEMPORAL_FRONTEND_HTTP_PORT=%d", lowPort(t)),
+		fmt.Sprintf("TEMPORAL_HISTORY_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_MATCHING_PORT=%d", lowPort(t)),
+		fmt.Sprintf("TEMPORAL_WORKER_PORT=%d", lowPort(t)),
+		fmt.Sprintf("TEMPORAL_FRONTEND_MEMBERSHIP_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_HISTORY_MEMBERSHIP_PORT=%d", lowPort(t)),
+		fmt.Sprintf("TEMPORAL_MATCHING_MEMBERSHIP_PORT=%d", lowPort(t)), fmt.Sprintf("TEMPORAL_WORKER_MEMBERSHIP_PORT=%d", lowPort(t)),
+		fmt.Sprintf("TEMPORAL_METRICS_ADDR=127.0.0.1:%d", lowPort(t)),
+		"TEMPORAL_DYNAMIC_CONFIG=" + filepath.Join(root, "deploy/temporal/config/dynamicconfig/production.yaml"),
+	}
+	startChild(t, "temporal-server", tenv, server, "--root", filepath.Join(root, "deploy/temporal"), "--config", "config", "--env", "production", "--allow-no-auth", "start")
+	temporalAddr := fmt.Sprintf("127.0.0.1:%d", frontend)
+	require.Eventually(t, func() bool {
+		return exec.CommandContext(ctx, cli, "operator", "cluster", "health", "--address", temporalAddr).Run() == nil
+	}, 2*time.Minute, 500*time.Millisecond, "the Temporal server never answered")
+	out, err = exec.CommandContext(ctx, cli, "operator", "namespace", "create", "--namespace", "default", "--retention", "30d", "--address", temporalAddr).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	self, err := os.Executable()
+	require.NoError(t, err)
+	env := []string{"DATABASE_URL=" + pg.url("rencana"), "TEMPORAL_ADDRESS=" + temporalAddr, "TEMPORAL_NAMESPACE=default",
+		"RENCANA_JWT_SECRET=topology-test-secret-0123456789abcdef", "RENCANA_ADMIN_PASSWORD=admin-rahasia-123",
+		"RENCANA_LOG_LEVEL=warn", "RENCANA_SECURE_COOKIES=false"}
+	apiAddrs := []string{fmt.Sprintf("127.0.0.1:%d", lowPort(t)), fmt.Sprintf("127.0.0.1:%d", lowPort(t))}
+	opsAddrs := []string{fmt.Sprintf("127.0.0.1:%d", lowPort(t)), fmt.Sprintf("127.0.0.1:%d", lowPort(t))}
+	startAPI := func(i int) *child {
+		return startChild(t, fmt.Sprintf("api-%d", i), append(env, childArgsEnv+"=serve --addr "+apiAddrs[i]), self, "-test.run=^$")
+	}
+	startWorker := func(i int) *child {
+		return startChild(t, fmt.Sprintf("worker-%d", i), append(env, childArgsEnv+"=worker --metrics-addr "+opsAddrs[i]), self, "-test.run=^$")
+	}
+	apis := []*child{startAPI(0), startAPI(1)} // together, on a new database
+	workers := []*child{startWorker(0), startWorker(1)}
+	ready := func(url string) func() bool { return func() bool { return getStatus(url) == http.StatusOK } }
+	for i := range 2 {
+		require.Eventually(t, ready("http://"+apiAddrs[i]+"/readyz"), 3*time.Minute, 300*time.Millisecond, "api %d not ready", i)
+		require.Eventually(t, ready("http://"+opsAddrs[i]+"/readyz"), 2*time.Minute, 300*time.Millisecond, "worker %d not ready", i)
+	}
+	return &topology{pg: pg, temporalAddr: temporalAddr, apiAddrs: apiAddrs, opsAddrs: opsAddrs, apis: apis, workers: workers,
+		startAPI: startAPI, startWorker: startWorker, adminPassword: "admin-rahasia-123"}
 }

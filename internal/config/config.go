@@ -166,6 +166,17 @@ func Load(mode Mode, args []string, getenv Getenv, output io.Writer, extra ...fu
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 			bad("DATABASE_URL", "must be a postgres://user@host:port/db URL or unset for SQLite")
 		}
+		// TLS to PostgreSQL is DATABASE_URL's sslmode (and sslrootcert,
+		// sslcert, sslkey), or libpq's PGSSLMODE... variables, which pgx
+		// reads too. A misspelt mode is refused here, at start, naming the
+		// setting, rather than at the first connection.
+		if err == nil {
+			switch m := u.Query().Get("sslmode"); m {
+			case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+			default:
+				bad("DATABASE_URL", "sslmode=%q: use disable, require, verify-ca or verify-full (verify-full with sslrootcert= in production)", m)
+			}
+		}
 	}
 	if c.TemporalAddress != "" {
 		if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {

@@ -43,6 +43,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	}{
 		{"bad addr", config.ModeDev, map[string]string{"RENCANA_ADDR": "nope"}, "RENCANA_ADDR"},
 		{"mysql url", config.ModeDev, map[string]string{"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"},
+		{"bad sslmode", config.ModeDev, map[string]string{"DATABASE_URL": "postgres://r@db:5432/r?sslmode=verify_full"}, "sslmode"},
 		{"bad temporal", config.ModeDev, map[string]string{"TEMPORAL_ADDRESS": "temporal"}, "TEMPORAL_ADDRESS"},
 		{"serve without secret", config.ModeServe, map[string]string{"TEMPORAL_ADDRESS": "t:7233"}, "RENCANA_JWT_SECRET"},
 		{"serve without temporal", config.ModeServe, map[string]string{"RENCANA_JWT_SECRET": "0123456789abcdef0123456789abcdef"}, "TEMPORAL_ADDRESS"},
@@ -67,7 +68,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 
 func TestServeWithEverythingSet(t *testing.T) {
 	c, _, err := config.Load(config.ModeServe, nil, env(map[string]string{
-		"DATABASE_URL":       "postgres://rencana@db:5432/rencana",
+		"DATABASE_URL":       "postgres://rencana@db:5432/rencana?sslmode=verify-full&sslrootcert=/etc/rencana/pg-ca.pem",
 		"TEMPORAL_ADDRESS":   "temporal:7233",
 		"RENCANA_JWT_SECRET": "0123456789abcdef0123456789abcdef",
 	}), io.Discard)
