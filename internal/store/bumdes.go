@@ -93,7 +93,9 @@ func (db *DB) SaveBUMDesBusiness(ctx context.Context, b BUMDesBusiness) error {
 func (db *DB) ListBUMDesBusinesses(ctx context.Context, prefix string, activeOnly bool) ([]BUMDesBusiness, error) {
 	q := db.orm.WithContext(ctx).Order("region_code, id")
 	if prefix != "" {
-		q = q.Where("region_code = ? OR region_code LIKE ?", prefix, prefix+".%")
+		if sql, args := inRegion("region_code", prefix); sql != "" {
+			q = q.Where(sql, args...)
+		}
 	}
 	if activeOnly {
 		q = q.Where("active")

@@ -59,8 +59,9 @@ func addressedTo(tx *gorm.DB, r Recipient) *gorm.DB {
 			args = append(args, string(g.Role))
 			continue
 		}
-		conds = append(conds, `(n.recipient_role = ? AND (n.recipient_scope = ? OR n.recipient_scope LIKE ? ESCAPE '\'))`)
-		args = append(args, string(g.Role), g.Scope, likeEscaper.Replace(g.Scope)+".%")
+		within, scopeArgs := inRegion("n.recipient_scope", g.Scope)
+		conds = append(conds, "(n.recipient_role = ? AND "+within+")")
+		args = append(append(args, string(g.Role)), scopeArgs...)
 	}
 	return tx.Where("("+strings.Join(conds, " OR ")+")", args...)
 }

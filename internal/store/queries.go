@@ -60,10 +60,9 @@ func scopeCondition(scopes []string) (sql string, args []any, ok bool) {
 		if s == "" {
 			continue
 		}
-		// Scopes are region codes (digits and dots) or "*": nothing in them
-		// is a LIKE wildcard.
-		parts = append(parts, "(region_code = ? OR region_code LIKE ?)")
-		args = append(args, s, s+".%")
+		sql, a := inRegion("region_code", s)
+		parts = append(parts, sql)
+		args = append(args, a...)
 	}
 	if len(parts) == 0 {
 		return "", nil, false
@@ -131,7 +130,9 @@ func (db *DB) selectProposals(ctx context.Context, q ProposalQuery) (_ *gorm.DB,
 	}
 	if q.Region != "" {
 		// The API accepts only well-formed region codes here.
-		tx = tx.Where("(region_code = ? OR region_code LIKE ?)", q.Region, q.Region+".%")
+		if sql, args := inRegion("region_code", q.Region); sql != "" {
+			tx = tx.Where(sql, args...)
+		}
 	}
 	if s := strings.TrimSpace(q.Q); s != "" {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(s)) + "%"

@@ -238,3 +238,51 @@ func TestListAndDeleteUsers(t *testing.T) {
 		require.Equal(t, domain.ENOTFOUND, domain.ErrorCode(err))
 	})
 }
+
+// TestRegionScopeIsScopeCovers checks the SQL form of region scope (a range
+// over the index) against domain.ScopeCovers, the rule it must equal, on
+// codes that sit next to each other in byte order and in a linguistic
+// order: on SQLite, PostgreSQL, and PostgreSQL whose default collation is
+// Indonesian (ICU), where only COLLATE "C" keeps the range exact.
+func TestRegionScopeIsScopeCovers(t *testing.T) {
+	codes := []string{"7", "74", "74.0", "74.05", "74.05.03", "74.05.03.2001", "74.05.031", "74.050", "74.06", "74.1", "75", "741"}
+	scopes := []string{"*", "74", "74.05", "74.05.03", "74.05.03.2001", "74.0", "7", "75"}
+	check := func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var regions []store.Region
+		for _, c := range codes {
+			regions = append(regions, store.Region{Code: c, Name: "Wilayah " + c, Level: 1})
+		}
+		_, err := db.InsertRegions(ctx, regions)
+		require.NoError(t, err)
+		require.NoError(t, db.SaveCycle(ctx, domain.Cycle{ID: "74-2027", ProvinceCode: "74", FiscalYear: 2027, CreatedBy: "x",
+			Calendar: domain.Calendar{SubmissionDeadline: time.Now()}}))
+		at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+		for i, c := range codes {
+			p := domain.Proposal{ID: "p" + c, CycleID: "74-2027", RegionCode: c, Title: "x", Stage: domain.StageDraft, CreatedBy: "u",
+				CreatedAt: at.Add(time.Duration(i) * time.Second), Version: 1}
+			p.UpdatedAt = p.CreatedAt
+			_, err := db.RecordTransition(ctx, p, domain.ProposalEvent{ProposalID: p.ID, Seq: 1, Action: "create", ToStage: p.Stage,
+				Actor: domain.Actor{Username: "u"}, At: p.CreatedAt})
+			require.NoError(t, err)
+		}
+		for _, scope := range scopes {
+			want := []string{}
+			for _, c := range codes {
+				if domain.ScopeCovers(scope, c) {
+					want = append(want, "p"+c)
+				}
+			}
+			ps, _, err := db.ListProposals(ctx, store.ProposalQuery{Scopes: []string{scope}, Limit: 100})
+			require.NoError(t, err)
+			require.ElementsMatch(t, want, idsOf(ps), "scope %s", scope)
+			sum, err := db.SummarizeProposals(ctx, store.ProposalQuery{Scopes: []string{"*"}, Region: scope})
+			require.NoError(t, err)
+			if scope != "*" {
+				require.EqualValues(t, len(want), sum.Count, "region filter %s", scope)
+			}
+		}
+	}
+	storetest.Each(t, check)
+	t.Run("postgres-id-ID-shifted", func(t *testing.T) { check(t, storetest.PostgresICU(t, "id-ID-u-ka-shifted")) })
+}

@@ -236,3 +236,13 @@ func (db *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
 		return fn(&DB{orm: tx, Dialect: db.Dialect, sql: db.sql})
 	})
 }
+
+// Analyze refreshes the query planner's statistics, as PostgreSQL's
+// autovacuum does on its own schedule and SQLite only when asked: after a
+// bulk load, so the next query is planned on the rows that are there.
+func (db *DB) Analyze(ctx context.Context) error {
+	if err := db.orm.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}

@@ -11,6 +11,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -33,40 +35,79 @@ func AdminURL() string {
 // dropped when t ends. It skips or fails t when PostgreSQL is unreachable.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", AdminURL())
+	return postgresURL(t, "")
+}
+
+// PostgresICU returns a migrated store on a fresh PostgreSQL database
+// whose default collation is the ICU locale given (e.g. "id-ID"), as a
+// deployment's may be: what compares codes must not depend on byte order
+// by accident.
+func PostgresICU(t testing.TB, locale string) *store.DB {
+	t.Helper()
+	return open(t, postgresURL(t, fmt.Sprintf(" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '%s' LOCALE 'C.UTF-8'", locale)), "")
+}
+
+// postgresURL creates a database with the CREATE DATABASE options given,
+// dropped when t ends.
+func postgresURL(t testing.TB, options string) string {
+	t.Helper()
+	u, drop, err := CreatePostgres(options)
+	if errors.Is(err, errUnreachable) {
+		if os.Getenv("RENCANA_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("storetest: PostgreSQL required (RENCANA_REQUIRE_POSTGRES=1) but %v", err)
+		}
+		t.Skipf("storetest: %v; set RENCANA_REQUIRE_POSTGRES=1 to fail instead", err)
+	}
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("storetest: %v", err)
+		}
+	})
+	return u
+}
+
+var errUnreachable = errors.New("PostgreSQL unreachable")
+
+// CreatePostgres creates an empty database (with the CREATE DATABASE
+// options given, "" for none) and returns its URL and the function that
+// drops it, for a fixture that outlives one test (a benchmark's).
+func CreatePostgres(options string) (dbURL string, drop func() error, err error) {
+	admin, err := sql.Open("pgx", AdminURL())
+	if err != nil {
+		return "", nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
 		_ = admin.Close()
-		if os.Getenv("RENCANA_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("storetest: PostgreSQL required (RENCANA_REQUIRE_POSTGRES=1) but unreachable at %s: %v", AdminURL(), err)
-		}
-		t.Skipf("storetest: PostgreSQL unreachable at %s (%v); set RENCANA_REQUIRE_POSTGRES=1 to fail instead", AdminURL(), err)
+		return "", nil, fmt.Errorf("%w at %s: %v", errUnreachable, AdminURL(), err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "rencana_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+options); err != nil {
 		_ = admin.Close()
-		t.Fatalf("storetest: create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop = func() error {
+		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("storetest: drop database %s: %v", name, err)
+			return fmt.Errorf("drop database %s: %w", name, err)
 		}
-		_ = admin.Close()
-	})
+		return nil
+	}
 	u, err := url.Parse(AdminURL())
 	if err != nil {
-		t.Fatalf("storetest: %v", err)
+		_ = drop()
+		return "", nil, err
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 // Postgres returns a migrated store on a fresh PostgreSQL database.
