@@ -50,6 +50,9 @@ func (p Proposal) ValidateDraft(v *Validation) {
 		}
 		CheckLen(v, f+".name", "Nama indikator", x.Name, MaxIndicatorName)
 		CheckLen(v, f+".unit", "Satuan", x.Unit, MaxUnit)
+		if x.TargetIndicator != "" && !x.TargetIndicator.Valid() {
+			v.Add(f+".target_indicator", "Target register %q tidak dikenal; pilih salah satu: %s.", x.TargetIndicator, joinValues(RegisterIndicators))
+		}
 		switch {
 		case x.Target < 0:
 			v.Add(f+".target", "Target tidak boleh negatif.")

@@ -16,6 +16,9 @@ type Indicator struct {
 	Name   string  `json:"name"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	// TargetIndicator names the register target the indicator contributes
+	// to (issue 18); its Target is then a number of koperasi.
+	TargetIndicator RegisterIndicator `json:"target_indicator,omitempty"`
 }
 
 // Proposal is the representation of a proposal that the API contract (api/openapi.yaml) answers
