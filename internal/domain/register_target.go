@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -261,4 +262,14 @@ func ComputeTargetProgress(province, provinceName string, targets []Target, regi
 // RegisterTargetLabel names a register target for messages.
 func RegisterTargetLabel(t Target) string {
 	return fmt.Sprintf("%s %g%%", t.Indicator.Label(), t.Percent)
+}
+
+// MarshalJSON writes a register target's empty keyword list as [] (the
+// contract's Target always carries keywords).
+func (t Target) MarshalJSON() ([]byte, error) {
+	type plain Target
+	if t.Keywords == nil {
+		t.Keywords = []string{}
+	}
+	return json.Marshal(plain(t))
 }

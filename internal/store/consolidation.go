@@ -221,6 +221,9 @@ func indicatorMatches(t domain.Target, ind domain.Indicator) bool {
 func targetProgress(rows []ConsolidationRow, targets []domain.Target) []TargetProgress {
 	out := make([]TargetProgress, 0, len(targets))
 	for _, t := range targets {
+		if t.IsRegister() {
+			continue // measured on the register: CycleTargetProgress
+		}
 		min, max := t.Bounds()
 		tp := TargetProgress{Target: t, MinValue: min, MaxValue: max, ProposalIDs: []string{}}
 		for _, r := range rows {
