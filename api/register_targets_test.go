@@ -1,0 +1,199 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/register"
+	"github.com/rencana-id/rencana/internal/register/registertest"
+	"github.com/rencana-id/rencana/internal/store"
+	"github.com/rencana-id/rencana/internal/store/storetest"
+	"github.com/rencana-id/rencana/workflows"
+)
+
+// acceptRound takes kab/kota's round of year from open to accepted with
+// data imported: operator → kepala dinas → province.
+func (e *env) acceptRound(op person, kk string, year int, data string) {
+	e.t.Helper()
+	r := e.importRegister(op, kk, year, data, false)
+	require.Equal(e.t, http.StatusOK, r.Code, r.Body.String())
+	require.Equal(e.t, "submitted", e.roundAction(op, kk, year, "submit", "").str("status"))
+	require.Equal(e.t, "verified", e.roundAction(kadisKab, kk, year, "verify", "").str("status"))
+	require.Equal(e.t, "accepted", e.roundAction(provPlanner, kk, year, "accept", "").str("status"))
+}
+
+// TestRegisterTargetProgress is issue 18's "done when": Konawe Selatan
+// has accepted rounds for the cycle's year N-1 and N, Kota Kendari none;
+// Sumbar's four targets are set on the cycle; every figure of Konawe
+// Selatan (baseline, target, planned, realised) equals one computed here
+// from the imported rows and the proposals, by integer arithmetic written
+// out again; Kendari shows belum_diverifikasi with null baseline and
+// target; a kab/kota user sees its own rows and the province's.
+func TestRegisterTargetProgress(t *testing.T) {
+	now := time.Now().UTC()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, envOptions{worker: true, people: true, cycleByAPI: true})
+		e.addPerson(operatorKonsel)
+		e.addPerson(kadisSulsel)
+		// The register's rounds of last year and this year are accepted
+		// (a round of next year cannot be opened yet): the cycle of this
+		// fiscal year, opened last year, has both its baseline (N-1) and
+		// its realised year (N); next year's cycle, opened now, has its
+		// baseline only.
+		y1, y2 := now.Year()-1, now.Year()
+		var regions []store.Region
+		var desas []register.Desa
+		for _, kec := range []string{"74.05.03", "74.05.04"} {
+			for d := 2001; d <= 2005; d++ {
+				code := fmt.Sprintf("%s.%d", kec, d)
+				if code != "74.05.03.2001" {
+					regions = append(regions, store.Region{Code: code, Name: "Desa " + code, Level: 4, ParentCode: kec})
+				}
+				desas = append(desas, register.Desa{Code: code, Name: "Desa " + code})
+			}
+		}
+		_, err := db.InsertRegions(e.ctx, regions)
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			for _, kk := range []string{"74.05", "74.71"} {
+				for _, y := range []int{y1, y2} {
+					_ = e.tc.TerminateWorkflow(context.Background(), workflows.DataRoundWorkflowID(kk, y), "", "test finished")
+				}
+			}
+		})
+
+		recs := map[int][][]string{}
+		for _, year := range []int{y1, y2} {
+			r := e.as(provPlanner, http.MethodPost, "/api/v1/data-rounds", map[string]any{
+				"province": "74", "year": year, "due_at": now.Add(10 * 24 * time.Hour).Format(time.RFC3339)})
+			require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+			data, rows, err := registertest.File(desas, year, register.SynthOptions{PerDesa: 4, Now: now})
+			require.NoError(t, err)
+			recs[year] = rows
+			e.acceptRound(operatorKonsel, "74.05", year, data)
+		}
+
+		// Sumbar's four targets, set with the cycle and replaced by PUT.
+		e.openCycle(cycleCalendar(t, 0), "targets", []any{map[string]any{"indicator": "rat", "percent": 10}})
+		base := "/api/v1/cycles/" + e.cycle.ID
+		requireField(t, e.as(kadisProv, http.MethodPut, base+"/targets", map[string]any{"targets": []any{
+			map[string]any{"indicator": "anggota_baru", "percent": 8}}}), "targets[0].indicator")
+		requireField(t, e.as(kadisProv, http.MethodPut, base+"/targets", map[string]any{"targets": []any{
+			map[string]any{"indicator": "koperasi_tidak_aktif", "percent": 125}}}), "targets[0].percent")
+		percent := map[string]int64{"koperasi_baru": 8, "rat": 15, "koperasi_tidak_aktif": 25, "koperasi_berkualitas": 14}
+		order := []string{"koperasi_baru", "rat", "koperasi_tidak_aktif", "koperasi_berkualitas"}
+		var targets []any
+		for _, ind := range order {
+			targets = append(targets, map[string]any{"indicator": ind, "percent": percent[ind]})
+		}
+		// A keyword target stays beside them.
+		targets = append(targets, map[string]any{"code": "kw", "name": "Pelatihan", "keywords": []string{"pelatihan"}, "min": 10})
+		r := e.as(kadisProv, http.MethodPut, base+"/targets", map[string]any{"targets": targets})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		e.schemaCheck()("Cycle", r.body)
+		var next struct{ Targets []domain.Target }
+		require.NoError(t, json.Unmarshal(r.Body.Bytes(), &next))
+		require.Len(t, next.Targets, 5)
+
+		// This fiscal year's cycle, as its workflow recorded it last year,
+		// with the same targets.
+		past := domain.CycleDetail{Cycle: domain.Cycle{ID: domain.CycleID("74", y2), ProvinceCode: "74", FiscalYear: y2,
+			Calendar: openCalendar(), CreatedBy: kadisProv.username}, Targets: next.Targets}
+		_, err = db.RecordCycle(e.ctx, past, domain.CycleEvent{CycleID: past.ID, Seq: 1, Action: "create", Origin: "test",
+			Actor: domain.Actor{Username: kadisProv.username, Role: kadisProv.role, Scope: "74"}, At: now})
+		require.NoError(t, err)
+		nextBase := base
+		base = "/api/v1/cycles/" + past.ID
+
+		// Proposals: what they plan, by hand. The declined one and the
+		// indicator without target_indicator count for nothing.
+		plan := func(id, region string, stage domain.Stage, inds ...domain.Indicator) {
+			e.insertProposal(domain.Proposal{ID: id, CycleID: past.ID, RegionCode: region, Title: "Usulan " + id,
+				Category: domain.Category("pelatihan"), Stage: stage, CreatedBy: kecPlanner.username, Indicators: inds})
+		}
+		ind := func(target float64, ti domain.RegisterIndicator) domain.Indicator {
+			return domain.Indicator{Name: "Koperasi dibina", Target: target, Unit: "koperasi", TargetIndicator: ti}
+		}
+		plan("p1", "74.05.03", domain.StageKabKotaReview, ind(2, domain.IndKoperasiBaru), ind(3, domain.IndRAT))
+		plan("p2", "74.05.04", domain.StageRakorda, ind(1, domain.IndKoperasiBaru), ind(4, domain.IndKoperasiTidakAktif), ind(9, ""))
+		plan("p3", "74.05.04", domain.StageDeclined, ind(50, domain.IndKoperasiBaru))
+		plan("p4", "74.71.01", domain.StageDraft, ind(6, domain.IndKoperasiBerkualitas))
+		planned := map[string]map[string]int64{
+			"74.05": {"koperasi_baru": 3, "rat": 3, "koperasi_tidak_aktif": 4},
+			"74.71": {"koperasi_berkualitas": 6},
+		}
+
+		prev, cur := registertest.Expect(recs[y1], "74.05", y1), registertest.Expect(recs[y2], "74.05", y2)
+		require.Positive(t, prev.Active)
+		require.Positive(t, prev.RATHeld)
+		require.Positive(t, cur.Inactive+cur.New)
+		baseline := map[string]int64{"koperasi_baru": prev.Active, "rat": prev.RATHeld, "koperasi_tidak_aktif": prev.Inactive, "koperasi_berkualitas": prev.Berkualitas}
+		realised := map[string]int64{"koperasi_baru": cur.New, "rat": cur.RATHeld, "koperasi_tidak_aktif": cur.Inactive, "koperasi_berkualitas": cur.Berkualitas}
+		// DESIGN.md's formulas with whole percents: ⌈a/100⌉ = (a+99)/100.
+		target := map[string]int64{
+			"koperasi_baru":        (prev.Active*percent["koperasi_baru"] + 99) / 100,
+			"rat":                  (prev.RATHeld*(100+percent["rat"]) + 99) / 100,
+			"koperasi_tidak_aktif": prev.Inactive * (100 - percent["koperasi_tidak_aktif"]) / 100,
+			"koperasi_berkualitas": (prev.Berkualitas*(100+percent["koperasi_berkualitas"]) + 99) / 100,
+		}
+
+		type row struct {
+			Indicator  string `json:"indicator"`
+			Region     string `json:"region"`
+			Province   bool   `json:"province"`
+			Baseline   *int64 `json:"baseline"`
+			Target     *int64 `json:"target"`
+			Planned    int64  `json:"planned"`
+			Realised   *int64 `json:"realised"`
+			DataStatus string `json:"data_status"`
+		}
+		progress := func(p person, base string) []row {
+			r := e.as(p, http.MethodGet, base+"/targets/progress", nil)
+			require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+			e.schemaCheck()("TargetProgressList", r.body)
+			var out struct{ Items []row }
+			require.NoError(t, json.Unmarshal(r.Body.Bytes(), &out))
+			return out.Items
+		}
+		i64 := func(n int64) *int64 { return &n }
+		rows := progress(provPlanner, base)
+		require.Len(t, rows, 4*3, "four targets × (two kab/kota + province); the keyword target has no row")
+		for i, ind := range order {
+			konsel, kendari, prov := rows[3*i], rows[3*i+1], rows[3*i+2]
+			require.Equal(t, row{Indicator: ind, Region: "74.05", Baseline: i64(baseline[ind]), Target: i64(target[ind]),
+				Planned: planned["74.05"][ind], Realised: i64(realised[ind]), DataStatus: "accepted"}, konsel, ind)
+			require.Equal(t, row{Indicator: ind, Region: "74.71", Planned: planned["74.71"][ind], DataStatus: "belum_diverifikasi"}, kendari, ind)
+			require.Equal(t, row{Indicator: ind, Region: "74", Province: true, Planned: planned["74.05"][ind] + planned["74.71"][ind],
+				DataStatus: "belum_diverifikasi"}, prov, "%s: Kendari has no accepted round, so the province has no total", ind)
+		}
+
+		// Next year's cycle: this year's round is its baseline, next
+		// year's has not been accepted, so nothing is realised yet; its
+		// proposals plan nothing.
+		rows = progress(provPlanner, nextBase)
+		require.Len(t, rows, 4*3)
+		for i, ind := range order {
+			b := map[string]int64{"koperasi_baru": cur.Active, "rat": cur.RATHeld, "koperasi_tidak_aktif": cur.Inactive, "koperasi_berkualitas": cur.Berkualitas}[ind]
+			require.Equal(t, i64(b), rows[3*i].Baseline, ind)
+			require.Nil(t, rows[3*i].Realised, ind)
+			require.Zero(t, rows[3*i].Planned, ind)
+			require.Equal(t, "belum_diverifikasi", rows[3*i+1].DataStatus, ind)
+		}
+
+		// A kab/kota user: its rows and the province's.
+		rows = progress(kadisKab, base)
+		require.Len(t, rows, 8)
+		for _, r := range rows {
+			require.Contains(t, []string{"74.05", "74"}, r.Region)
+		}
+		require.Len(t, progress(kendariPlan, base), 8)
+		require.Equal(t, http.StatusNotFound, e.as(kadisSulsel, http.MethodGet, base+"/targets/progress", nil).Code)
+	})
+}
