@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -57,4 +59,27 @@ func scopeSees(scopes []string, region string) bool {
 		}
 	}
 	return false
+}
+
+// checkBeneficiaryKoperasi adds an error for each koperasi id that is not
+// in the register or lies outside the proposal's region.
+func (s *Server) checkBeneficiaryKoperasi(ctx context.Context, v *domain.Validation, region string, ids []string) error {
+	ids = domain.CleanKoperasiIDs(ids)
+	if len(ids) == 0 || len(ids) > domain.MaxBeneficiaryKoperasi {
+		return nil
+	}
+	regions, err := s.db.KoperasiRegions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		at, ok := regions[id]
+		switch {
+		case !ok:
+			v.Add(fmt.Sprintf("beneficiaries_koperasi[%d]", i), "Koperasi %q tidak ada dalam register; pilih dari GET /api/v1/koperasi?region=%s.", id, region)
+		case !domain.ScopeCovers(region, at):
+			v.Add(fmt.Sprintf("beneficiaries_koperasi[%d]", i), "Koperasi %q berada di wilayah %s, di luar wilayah usulan %s.", id, at, region)
+		}
+	}
+	return nil
 }

@@ -197,3 +197,60 @@ func TestRegisterTargetProgress(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, e.as(kadisSulsel, http.MethodGet, base+"/targets/progress", nil).Code)
 	})
 }
+
+// TestProposalBeneficiaryKoperasi: a proposal names koperasi of the
+// register within its region; an unknown id or one outside the region is
+// 422 naming the list entry, nothing created; the ids come back on GET,
+// in the projection's links, and a PATCH replaces them.
+func TestProposalBeneficiaryKoperasi(t *testing.T) {
+	now := time.Now().UTC()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, desas := registerEnv(t, db, now.Year())
+		r := e.as(provPlanner, http.MethodPost, "/api/v1/data-rounds", map[string]any{
+			"province": "74", "year": now.Year(), "due_at": now.Add(10 * 24 * time.Hour).Format(time.RFC3339)})
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		data, _, err := registertest.File(desas["74.05"], now.Year(), register.SynthOptions{PerDesa: 2, Now: now})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, e.importRegister(operatorKonsel, "74.05", now.Year(), data, false).Code)
+		in := func(region string) []string {
+			page, err := db.ListKoperasi(e.ctx, store.KoperasiQuery{Scopes: []string{region}, Limit: 100})
+			require.NoError(t, err)
+			var out []string
+			for _, k := range page.Items {
+				out = append(out, k.ID)
+			}
+			require.NotEmpty(t, out, region)
+			return out
+		}
+		andoolo, buke := in("74.05.03"), in("74.05.04")
+
+		before := e.countProposals()
+		r = e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", with(goodDraft(e.cycle.ID), "beneficiaries_koperasi", []string{andoolo[0], "tidak-ada"}))
+		requireField(t, r, "beneficiaries_koperasi[1]")
+		r = e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", with(goodDraft(e.cycle.ID), "beneficiaries_koperasi", []string{buke[0]}))
+		requireField(t, r, "beneficiaries_koperasi[0]")
+		require.Contains(t, r.Body.String(), "di luar wilayah usulan")
+		require.Equal(t, before, e.countProposals(), "nothing created")
+
+		r = e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", with(goodDraft(e.cycle.ID), "beneficiaries_koperasi", []string{andoolo[0], andoolo[1], andoolo[0]}))
+		require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+		e.schemaCheck()("Proposal", r.body)
+		id := r.str("id")
+		require.Equal(t, []any{andoolo[0], andoolo[1]}, r.body["beneficiaries_koperasi"], "repeats dropped")
+		links := func() []string {
+			var out []string
+			require.NoError(t, db.ScanSQL(e.ctx, &out, "SELECT koperasi_id FROM proposal_koperasi WHERE proposal_id = ? ORDER BY koperasi_id", id))
+			return out
+		}
+		require.ElementsMatch(t, []string{andoolo[0], andoolo[1]}, links())
+
+		match := header{"If-Match", "*"}
+		requireField(t, e.as(kecPlanner, http.MethodPatch, "/api/v1/proposals/"+id, map[string]any{"beneficiaries_koperasi": []string{buke[0]}}, match), "beneficiaries_koperasi[0]")
+		r = e.as(kecPlanner, http.MethodPatch, "/api/v1/proposals/"+id, map[string]any{"beneficiaries_koperasi": []string{andoolo[1]}}, match)
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		require.Equal(t, []any{andoolo[1]}, r.body["beneficiaries_koperasi"])
+		require.Eventually(t, func() bool { l := links(); return len(l) == 1 && l[0] == andoolo[1] }, 10*time.Second, 50*time.Millisecond)
+		r = e.as(kecPlanner, http.MethodGet, "/api/v1/proposals/"+id, nil)
+		require.Equal(t, []any{andoolo[1]}, r.body["beneficiaries_koperasi"])
+	})
+}

@@ -40,6 +40,7 @@ func (p Proposal) ValidateDraft(v *Validation) {
 	CheckFunding(v, "funding_source", p.FundingSource)
 	CheckLen(v, "beneficiaries", "Penerima manfaat", p.Beneficiaries, MaxBeneficiaries)
 	CheckLen(v, "sipd_code", "Kode sub kegiatan", p.SIPDCode, MaxSIPDCode)
+	checkBeneficiaryKoperasi(v, p.BeneficiariesKoperasi)
 	if len(p.Indicators) > MaxIndicators {
 		v.Add("indicators", "Paling banyak %d indikator (sekarang %d).", MaxIndicators, len(p.Indicators))
 	}

@@ -48,6 +48,9 @@ type Proposal struct {
 	Version               int64         `json:"version"`
 	CreatedAt             time.Time     `json:"created_at"`
 	UpdatedAt             time.Time     `json:"updated_at"`
+	// BeneficiariesKoperasi are the ids of the register's koperasi the
+	// proposal serves (issue 18), all within its region.
+	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi"`
 }
 
 // ProposalEvent is one line of a proposal's audit trail: who did what, in

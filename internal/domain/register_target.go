@@ -273,3 +273,32 @@ func (t Target) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(plain(t))
 }
+
+// MaxBeneficiaryKoperasi bounds the koperasi one proposal names.
+const MaxBeneficiaryKoperasi = 200
+
+// CleanKoperasiIDs trims ids and drops empty ones and repeats, keeping
+// the order given.
+func CleanKoperasiIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// checkBeneficiaryKoperasi checks the shape of a proposal's koperasi
+// list; whether each id is in the register within the proposal's region
+// is the API's check against the store.
+func checkBeneficiaryKoperasi(v *Validation, ids []string) {
+	if len(ids) > MaxBeneficiaryKoperasi {
+		v.Add("beneficiaries_koperasi", "Paling banyak %d koperasi penerima (sekarang %d).", MaxBeneficiaryKoperasi, len(ids))
+	}
+	for i, id := range ids {
+		CheckLen(v, fmt.Sprintf("beneficiaries_koperasi[%d]", i), "Id koperasi", id, 64)
+	}
+}
