@@ -18,6 +18,9 @@ type Warning struct {
 	ProposalID string  `json:"proposal_id,omitempty"` // the other proposal of a duplicate
 	BUMDesID   string  `json:"bumdes_id,omitempty"`
 	Similarity float64 `json:"similarity,omitempty"` // title similarity of a duplicate, 0 to 1
+	// Issue 18: an eligibility warning's reason and koperasi.
+	Reason     string `json:"reason,omitempty"`
+	KoperasiID string `json:"koperasi_id,omitempty"`
 }
 
 // Warning kinds.
@@ -166,6 +169,9 @@ func (db *DB) ConsolidationView(ctx context.Context, cycleID string) (Consolidat
 
 	markDuplicates(view.Rows, names)
 	markBUMDes(view.Rows, bumdes, names)
+	if err := db.markEligibility(ctx, c.ProvinceCode, c.FiscalYear, view.Rows); err != nil {
+		return ConsolidationView{}, err
+	}
 	return view, nil
 }
 

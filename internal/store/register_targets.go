@@ -11,13 +11,7 @@ import (
 
 // plannedStage reports whether a proposal in stage s still counts towards
 // what its kab/kota plans: every stage but the ones that drop it.
-func plannedStage(s domain.Stage) bool {
-	switch s {
-	case domain.StageRejected, domain.StageDeferred, domain.StageDeclined, domain.StageWithdrawn, domain.StageExpired:
-		return false
-	}
-	return true
-}
+func plannedStage(s domain.Stage) bool { return !s.Dropped() }
 
 // CycleTargetProgress is the progress of the cycle's register targets
 // (GET /cycles/{id}/targets/progress): for each kab/kota of the province,
