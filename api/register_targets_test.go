@@ -252,5 +252,46 @@ func TestProposalBeneficiaryKoperasi(t *testing.T) {
 		require.Eventually(t, func() bool { l := links(); return len(l) == 1 && l[0] == andoolo[1] }, 10*time.Second, 50*time.Millisecond)
 		r = e.as(kecPlanner, http.MethodGet, "/api/v1/proposals/"+id, nil)
 		require.Equal(t, []any{andoolo[1]}, r.body["beneficiaries_koperasi"])
+
+		// Eligibility at consolidation, from the register of this year
+		// (book year N-1 of next year's cycle): a koperasi that is not
+		// active, and an active one without RAT for capital support, are
+		// warned of by name; an active one with RAT is not.
+		var facts []struct {
+			KoperasiID string
+			Status     string
+			RATHeld    bool
+		}
+		require.NoError(t, db.ScanSQL(e.ctx, &facts, "SELECT koperasi_id, status, rat_held FROM koperasi_years WHERE year = ? ORDER BY koperasi_id", now.Year()))
+		pick := func(status string, rat bool) string {
+			for _, f := range facts {
+				if f.Status == status && (status != "aktif" || f.RATHeld == rat) {
+					return f.KoperasiID
+				}
+			}
+			t.Fatalf("no koperasi %s rat=%t in the synthetic register", status, rat)
+			return ""
+		}
+		inactive, noRAT, good := pick("tidak_aktif", false), pick("aktif", false), pick("aktif", true)
+		e.insertProposal(domain.Proposal{ID: "elig-1", CycleID: e.cycle.ID, RegionCode: "74.05", Title: "Modal", Category: "permodalan",
+			Stage: domain.StageConsolidation, CreatedBy: kabPlanner.username, BeneficiariesKoperasi: []string{inactive, noRAT}})
+		e.insertProposal(domain.Proposal{ID: "elig-2", CycleID: e.cycle.ID, RegionCode: "74.05", Title: "Modal lain", Category: "permodalan",
+			Stage: domain.StageConsolidation, CreatedBy: kabPlanner.username, BeneficiariesKoperasi: []string{good}})
+		r = e.as(provPlanner, http.MethodGet, "/api/v1/cycles/"+e.cycle.ID+"/consolidation", nil)
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		e.schemaCheck()("ConsolidationView", r.body)
+		got := map[string][]string{}
+		for _, row := range r.body["rows"].([]any) {
+			m := row.(map[string]any)
+			for _, w := range m["warnings"].([]any) {
+				w := w.(map[string]any)
+				if w["kind"] == "eligibility" {
+					pid := m["proposal"].(map[string]any)["id"].(string)
+					got[pid] = append(got[pid], w["reason"].(string)+":"+w["koperasi_id"].(string))
+				}
+			}
+		}
+		// The inactive one held no RAT either: two reasons, each named.
+		require.Equal(t, map[string][]string{"elig-1": {"koperasi_tidak_aktif:" + inactive, "tanpa_rat:" + inactive, "tanpa_rat:" + noRAT}}, got)
 	})
 }
