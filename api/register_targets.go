@@ -3,11 +3,14 @@ package api
 import (
 	"context"
 	"fmt"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rencana-id/rencana/internal/domain"
+	"github.com/rencana-id/rencana/internal/export"
 	"github.com/rencana-id/rencana/policies"
 )
 
@@ -15,6 +18,57 @@ import (
 // koperasi register (issue 18).
 func (s *Server) registerTargetRoutes(v1 *echo.Group, a []echo.MiddlewareFunc) {
 	v1.GET("/cycles/:id/targets/progress", s.targetProgress, a...)
+	v1.GET("/koperasi/coverage", s.koperasiCoverage, a...)
+}
+
+// koperasiCoverage answers which koperasi of a region received funded
+// proposals in the fiscal years from..to and which active koperasi (in
+// the register of year to) received none; format=xlsx gives a workbook.
+// The caller must read the register of the region (403 otherwise).
+func (s *Server) koperasiCoverage(c echo.Context) error {
+	ctx := c.Request().Context()
+	var v domain.Validation
+	region, err := s.regionParam(ctx, "region", c.QueryParam("region"), false)
+	if err != nil {
+		addInvalid(&v, err)
+	}
+	from, err := s.yearParam("from", c.QueryParam("from"), true)
+	if err != nil {
+		addInvalid(&v, err)
+	}
+	to, err := s.yearParam("to", c.QueryParam("to"), true)
+	if err != nil {
+		addInvalid(&v, err)
+	}
+	if from > 0 && to > 0 && to < from {
+		v.Add("to", "Tahun akhir tidak boleh sebelum tahun awal %d.", from)
+	}
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "xlsx" {
+		v.Add("format", "Isi dengan json atau xlsx, bukan %q.", format)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	d, err := s.decide(c, policies.ObjRegister, policies.ActRead, region.Code)
+	if err != nil {
+		return err
+	}
+	if !d.Allowed {
+		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang membaca data koperasi wilayah %s.", region.Code)
+	}
+	cov, err := s.db.KoperasiCoverage(ctx, region.Code, from, to)
+	if err != nil {
+		return err
+	}
+	if format != "xlsx" {
+		return c.JSON(http.StatusOK, cov)
+	}
+	name := fmt.Sprintf("jangkauan-koperasi-%s-%d-%d.xlsx", strings.ReplaceAll(region.Code, ".", "-"), from, to)
+	c.Response().Header().Set(echo.HeaderContentType, export.XLSX.ContentType())
+	c.Response().Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.Response().WriteHeader(http.StatusOK)
+	return export.WriteCoverageXLSX(c.Response(), cov)
 }
 
 type targetProgressView struct {

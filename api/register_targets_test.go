@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +294,56 @@ func TestProposalBeneficiaryKoperasi(t *testing.T) {
 		}
 		// The inactive one held no RAT either: two reasons, each named.
 		require.Equal(t, map[string][]string{"elig-1": {"koperasi_tidak_aktif:" + inactive, "tanpa_rat:" + inactive, "tanpa_rat:" + noRAT}}, got)
+
+		// Coverage of Konawe Selatan: two funded proposals (final, SIPD
+		// mapping) reach three koperasi; the consolidation-stage ones above
+		// reach nobody yet. Unreached: exactly the koperasi active in this
+		// year's register minus those three.
+		e.insertProposal(domain.Proposal{ID: "fund-1", CycleID: e.cycle.ID, RegionCode: "74.05", Title: "Modal didanai", Category: "permodalan",
+			Stage: domain.StageFinal, CreatedBy: kabPlanner.username, BeneficiariesKoperasi: []string{good, inactive}})
+		e.insertProposal(domain.Proposal{ID: "fund-2", CycleID: e.cycle.ID, RegionCode: "74.05.03", Title: "Pelatihan didanai", Category: "pelatihan",
+			Stage: domain.StageSIPDMapping, CreatedBy: kecPlanner.username, BeneficiariesKoperasi: []string{andoolo[1], good}})
+		fy := e.cycle.FiscalYear
+		r = e.as(kabPlanner, http.MethodGet, fmt.Sprintf("/api/v1/koperasi/coverage?region=74.05&from=%d&to=%d", fy-1, fy), nil)
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		e.schemaCheck()("Coverage", r.body)
+		var cov store.Coverage
+		require.NoError(t, json.Unmarshal(r.Body.Bytes(), &cov))
+		require.Equal(t, now.Year(), cov.RegisterYear)
+		reached := map[string][]string{}
+		for _, k := range cov.Funded {
+			for _, p := range k.Proposals {
+				reached[k.KoperasiID] = append(reached[k.KoperasiID], p.ID)
+			}
+		}
+		require.Equal(t, map[string][]string{good: {"fund-1", "fund-2"}, inactive: {"fund-1"}, andoolo[1]: {"fund-2"}}, reached)
+		var want, gotUnreached []string
+		for _, f := range facts {
+			if f.Status == "aktif" && f.KoperasiID != good && f.KoperasiID != andoolo[1] && strings.HasPrefix(regionOf(t, db, f.KoperasiID), "74.05.") {
+				want = append(want, f.KoperasiID)
+			}
+		}
+		for _, k := range cov.Unreached {
+			gotUnreached = append(gotUnreached, k.KoperasiID)
+		}
+		require.NotEmpty(t, want)
+		require.ElementsMatch(t, want, gotUnreached)
+		// Earlier years only: nothing funded, every active koperasi unreached.
+		r = e.as(kabPlanner, http.MethodGet, fmt.Sprintf("/api/v1/koperasi/coverage?region=74.05&from=%d&to=%d", fy-3, fy-1), nil)
+		require.NoError(t, json.Unmarshal(r.Body.Bytes(), &cov))
+		require.Empty(t, cov.Funded)
+		require.Len(t, cov.Unreached, len(want)+2)
+		// The workbook, and another kab/kota's user refused.
+		r = e.as(kabPlanner, http.MethodGet, fmt.Sprintf("/api/v1/koperasi/coverage?region=74.05&from=%d&to=%d&format=xlsx", fy-1, fy), nil)
+		require.Equal(t, http.StatusOK, r.Code)
+		require.Equal(t, "PK", r.Body.String()[:2])
+		require.Equal(t, http.StatusForbidden, e.as(kendariPlan, http.MethodGet, fmt.Sprintf("/api/v1/koperasi/coverage?region=74.05&from=%d&to=%d", fy-1, fy), nil).Code)
+		requireField(t, e.as(kabPlanner, http.MethodGet, fmt.Sprintf("/api/v1/koperasi/coverage?region=74.05&from=%d&to=%d", fy, fy-1), nil), "to")
 	})
+}
+
+func regionOf(t *testing.T, db *store.DB, koperasiID string) string {
+	var code string
+	require.NoError(t, db.ScanSQL(context.Background(), &code, "SELECT region_code FROM koperasi WHERE id = ?", koperasiID))
+	return code
 }
