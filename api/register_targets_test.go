@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,26 @@ func TestRegisterTargetProgress(t *testing.T) {
 		}
 		require.Len(t, progress(kendariPlan, base), 8)
 		require.Equal(t, http.StatusNotFound, e.as(kadisSulsel, http.MethodGet, base+"/targets/progress", nil).Code)
+
+		// The pages: the progress page shows each kab/kota's figures and
+		// "data belum diverifikasi" for Kendari; the form sets the register
+		// targets and keeps the keyword target.
+		pg := e.page(provPlanner, http.MethodGet, "/siklus/"+past.ID+"/target", nil)
+		require.Equal(t, http.StatusOK, pg.Code, pg.Body.String())
+		html := pg.Body.String()
+		require.Contains(t, html, "Kabupaten Konawe Selatan (74.05)")
+		require.Contains(t, html, "data belum diverifikasi")
+		require.Contains(t, html, fmt.Sprintf("rencana %d dari target %d", planned["74.05"]["koperasi_baru"], target["koperasi_baru"]))
+		pg = e.page(kadisProv, http.MethodPost, "/siklus/"+e.cycle.ID+"/target", url.Values{"koperasi_baru": {"7,5"}, "rat": {""}, "koperasi_tidak_aktif": {"25"}, "koperasi_berkualitas": {""}})
+		require.Equal(t, http.StatusSeeOther, pg.Code, pg.Body.String())
+		r = e.as(kadisProv, http.MethodGet, nextBase, nil)
+		var saved struct{ Targets []domain.Target }
+		require.NoError(t, json.Unmarshal(r.Body.Bytes(), &saved))
+		got := map[string]float64{}
+		for _, t := range saved.Targets {
+			got[t.Code] = t.Percent
+		}
+		require.Equal(t, map[string]float64{"kw": 0, "koperasi_baru": 7.5, "koperasi_tidak_aktif": 25}, got)
 	})
 }
 

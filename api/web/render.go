@@ -31,6 +31,7 @@ func (p pageData) Field(name string) string { return p.Fields[name] }
 
 func (h *Handler) parseTemplates() error {
 	funcs := template.FuncMap{
+		"registerLabel": func(r domain.RegisterIndicator) string { return r.Label() },
 		"rupiah":  rupiah,
 		"number":  number,
 		"inc":     func(i int) int { return i + 1 },
@@ -66,7 +67,7 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi", "targets"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
