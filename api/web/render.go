@@ -32,12 +32,12 @@ func (p pageData) Field(name string) string { return p.Fields[name] }
 func (h *Handler) parseTemplates() error {
 	funcs := template.FuncMap{
 		"registerLabel": func(r domain.RegisterIndicator) string { return r.Label() },
-		"rupiah":  rupiah,
-		"number":  number,
-		"inc":     func(i int) int { return i + 1 },
-		"stage":   func(s domain.Stage) string { return s.Label() },
-		"action":  func(a domain.Action) string { return a.Label() },
-		"actionS": eventLabel,
+		"rupiah":        rupiah,
+		"number":        number,
+		"inc":           func(i int) int { return i + 1 },
+		"stage":         func(s domain.Stage) string { return s.Label() },
+		"action":        func(a domain.Action) string { return a.Label() },
+		"actionS":       eventLabel,
 		"category": func(c domain.Category) string {
 			return c.Label()
 		},
