@@ -315,6 +315,9 @@ func TestProposalBeneficiaryKoperasi(t *testing.T) {
 		}
 		// The inactive one held no RAT either: two reasons, each named.
 		require.Equal(t, map[string][]string{"elig-1": {"koperasi_tidak_aktif:" + inactive, "tanpa_rat:" + inactive, "tanpa_rat:" + noRAT}}, got)
+		pg := e.page(provPlanner, http.MethodGet, "/siklus/"+e.cycle.ID+"/konsolidasi", nil)
+		require.Equal(t, http.StatusOK, pg.Code)
+		require.Contains(t, pg.Body.String(), "tidak menyelenggarakan RAT", "the consolidation page shows the warnings")
 
 		// Coverage of Konawe Selatan: two funded proposals (final, SIPD
 		// mapping) reach three koperasi; the consolidation-stage ones above
