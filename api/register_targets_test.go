@@ -274,6 +274,10 @@ func TestProposalBeneficiaryKoperasi(t *testing.T) {
 		require.Eventually(t, func() bool { l := links(); return len(l) == 1 && l[0] == andoolo[1] }, 10*time.Second, 50*time.Millisecond)
 		r = e.as(kecPlanner, http.MethodGet, "/api/v1/proposals/"+id, nil)
 		require.Equal(t, []any{andoolo[1]}, r.body["beneficiaries_koperasi"])
+		// The edit form carries the list.
+		pg := e.page(kecPlanner, http.MethodGet, "/usulan/"+id+"/ubah", nil)
+		require.Equal(t, http.StatusOK, pg.Code)
+		require.Contains(t, pg.Body.String(), `name="beneficiaries_koperasi" value="`+andoolo[1]+`"`)
 
 		// Eligibility at consolidation, from the register of this year
 		// (book year N-1 of next year's cycle): a koperasi that is not
@@ -315,7 +319,7 @@ func TestProposalBeneficiaryKoperasi(t *testing.T) {
 		}
 		// The inactive one held no RAT either: two reasons, each named.
 		require.Equal(t, map[string][]string{"elig-1": {"koperasi_tidak_aktif:" + inactive, "tanpa_rat:" + inactive, "tanpa_rat:" + noRAT}}, got)
-		pg := e.page(provPlanner, http.MethodGet, "/siklus/"+e.cycle.ID+"/konsolidasi", nil)
+		pg = e.page(provPlanner, http.MethodGet, "/siklus/"+e.cycle.ID+"/konsolidasi", nil)
 		require.Equal(t, http.StatusOK, pg.Code)
 		require.Contains(t, pg.Body.String(), "tidak menyelenggarakan RAT", "the consolidation page shows the warnings")
 

@@ -186,8 +186,12 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	if err := json.Unmarshal([]byte(indicators), &r.Indicators); err != nil {
 		return r, fmt.Errorf("decode indicators of %s: %w", r.ProposalID, err)
 	}
-	if r.BeneficiariesKoperasi, err = decodeKoperasiIDs(koperasi); err != nil {
+	ids, err := decodeKoperasiIDs(koperasi)
+	if err != nil {
 		return r, fmt.Errorf("decode beneficiaries_koperasi of %s: %w", r.ProposalID, err)
+	}
+	if len(ids) > 0 { // nil when none, as before issue 18
+		r.BeneficiariesKoperasi = ids
 	}
 	return r, nil
 }
