@@ -71,6 +71,9 @@ type targetInput struct {
 	PercentMax float64  `json:"percent_max"`
 	Min        float64  `json:"min"`
 	Max        float64  `json:"max"`
+	// A register target (issue 18): indicator and percent only.
+	Indicator string  `json:"indicator"`
+	Percent   float64 `json:"percent"`
 }
 
 type cycleCreateRequest struct {
@@ -275,7 +278,18 @@ func checkTargets(v *domain.Validation, in []targetInput) []domain.Target {
 			}
 		}
 		d := domain.Target{Code: strings.TrimSpace(t.Code), Name: strings.TrimSpace(t.Name), Keywords: kw, Unit: strings.TrimSpace(t.Unit),
-			Baseline: t.Baseline, PercentMin: t.PercentMin, PercentMax: t.PercentMax, Min: t.Min, Max: t.Max}
+			Baseline: t.Baseline, PercentMin: t.PercentMin, PercentMax: t.PercentMax, Min: t.Min, Max: t.Max,
+			Indicator: domain.RegisterIndicator(strings.TrimSpace(t.Indicator)), Percent: t.Percent}
+		if d.IsRegister() {
+			// A register target is named by its indicator unless the
+			// request names it otherwise.
+			if d.Code == "" {
+				d.Code = string(d.Indicator)
+			}
+			if d.Name == "" {
+				d.Name = d.Indicator.Label()
+			}
+		}
 		d.Validate(v, prefix)
 		domain.CheckLen(v, prefix+".code", "Kode target", d.Code, maxTargetCode)
 		domain.CheckLen(v, prefix+".name", "Nama target", d.Name, maxTargetName)

@@ -37,6 +37,8 @@ type createRequest struct {
 	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries" text:"multiline"`
+	// Issue 18.
+	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi"`
 }
 
 func (r createRequest) draft() workflows.Draft {
@@ -48,7 +50,8 @@ func (r createRequest) draft() workflows.Draft {
 		RegionCode: strings.TrimSpace(r.RegionCode), Title: strings.TrimSpace(r.Title),
 		Description: strings.TrimSpace(r.Description), Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: ind, SIPDCode: strings.TrimSpace(r.SIPDCode),
-		Beneficiaries: strings.TrimSpace(r.Beneficiaries),
+		Beneficiaries:         strings.TrimSpace(r.Beneficiaries),
+		BeneficiariesKoperasi: r.BeneficiariesKoperasi,
 	}
 }
 
@@ -64,14 +67,17 @@ type patchRequest struct {
 	Indicators    *[]domain.Indicator   `json:"indicators"`
 	SIPDCode      *string               `json:"sipd_code"`
 	Beneficiaries *string               `json:"beneficiaries" text:"multiline"`
-	RegionCode    json.RawMessage       `json:"region_code"`
-	CycleID       json.RawMessage       `json:"cycle_id"`
+	// Issue 18.
+	BeneficiariesKoperasi *[]string       `json:"beneficiaries_koperasi"`
+	RegionCode            json.RawMessage `json:"region_code"`
+	CycleID               json.RawMessage `json:"cycle_id"`
 }
 
 func (r patchRequest) patch() workflows.DraftPatch {
 	return workflows.DraftPatch{
 		Title: r.Title, Description: r.Description, Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: r.Indicators, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries,
+		BeneficiariesKoperasi: r.BeneficiariesKoperasi,
 	}
 }
 
@@ -170,6 +176,9 @@ func (s *Server) createProposal(c echo.Context) error {
 		if err := s.checkSIPDCode(ctx, &v, draft.SIPDCode, draft.RegionCode, cycle.FiscalYear, false); err != nil {
 			return err
 		}
+		if err := s.checkBeneficiaryKoperasi(ctx, &v, draft.RegionCode, draft.BeneficiariesKoperasi); err != nil {
+			return err
+		}
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -249,6 +258,9 @@ func (s *Server) view(ctx context.Context, user string, p domain.Proposal, cycle
 		return proposalView{}, err
 	}
 	p.Overdue = overdue(p, now)
+	if p.BeneficiariesKoperasi == nil {
+		p.BeneficiariesKoperasi = []string{}
+	}
 	return proposalView{Proposal: p, AllowedActions: actions}, nil
 }
 
@@ -313,6 +325,11 @@ func (s *Server) editProposal(c echo.Context) error {
 	cycle, err := s.db.GetCycle(ctx, p.CycleID)
 	if err != nil {
 		return err
+	}
+	if patch.BeneficiariesKoperasi != nil {
+		if err := s.checkBeneficiaryKoperasi(ctx, &v, p.RegionCode, *patch.BeneficiariesKoperasi); err != nil {
+			return err
+		}
 	}
 	if patch.SIPDCode != nil {
 		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear, false); err != nil {

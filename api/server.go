@@ -247,6 +247,7 @@ func (s *Server) routes() {
 	s.delegationRoutes(v1, a)
 	s.registerRoutes(v1, a)
 	s.kmpRoutes(v1, a)
+	s.registerTargetRoutes(v1, a)
 }
 
 // exemptBodyLimit takes rt out of the global MaxBodyBytes limit. Only for

@@ -127,6 +127,8 @@ type Draft struct {
 	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries"`
+	// Issue 18: koperasi ids from the register.
+	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi,omitempty"`
 }
 
 // CreateRequest is the argument of the create Update. Actor is who creates
@@ -147,6 +149,8 @@ type DraftPatch struct {
 	Indicators    *[]domain.Indicator   `json:"indicators,omitempty"`
 	SIPDCode      *string               `json:"sipd_code,omitempty"`
 	Beneficiaries *string               `json:"beneficiaries,omitempty"`
+	// Issue 18: koperasi ids from the register.
+	BeneficiariesKoperasi *[]string `json:"beneficiaries_koperasi,omitempty"`
 }
 
 // EditRequest is the argument of the edit Update. ExpectedVersion is the

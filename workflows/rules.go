@@ -125,7 +125,17 @@ func (d Draft) Patch() DraftPatch {
 	return DraftPatch{
 		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
 		FundingSource: &d.FundingSource, Indicators: &ind, SIPDCode: &d.SIPDCode, Beneficiaries: &d.Beneficiaries,
+		BeneficiariesKoperasi: beneficiaryKoperasiPatch(d.BeneficiariesKoperasi),
 	}
+}
+
+// beneficiaryKoperasiPatch leaves the field out of a create without
+// koperasi, so a create's patch is what it was before issue 18.
+func beneficiaryKoperasiPatch(ids []string) *[]string {
+	if len(ids) == 0 {
+		return nil
+	}
+	return &ids
 }
 
 // Apply returns p with the patch's non-nil fields; p is not changed. The
@@ -155,6 +165,9 @@ func (d DraftPatch) Apply(p domain.Proposal) domain.Proposal {
 	}
 	if d.Beneficiaries != nil {
 		p.Beneficiaries = strings.TrimSpace(*d.Beneficiaries)
+	}
+	if d.BeneficiariesKoperasi != nil {
+		p.BeneficiariesKoperasi = domain.CleanKoperasiIDs(*d.BeneficiariesKoperasi)
 	}
 	if p.Indicators == nil {
 		p.Indicators = []domain.Indicator{}

@@ -66,11 +66,13 @@ type indicatorView struct {
 }
 
 type proposalView struct {
-	ID                    string               `json:"id"`
-	CycleID               string               `json:"cycle_id"`
-	RegionCode            string               `json:"region_code"`
-	Title                 string               `json:"title"`
-	Description           string               `json:"description"`
+	ID          string `json:"id"`
+	CycleID     string `json:"cycle_id"`
+	RegionCode  string `json:"region_code"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// Issue 18.
+	BeneficiariesKoperasi []string             `json:"beneficiaries_koperasi"`
 	Category              domain.Category      `json:"category"`
 	AmountIDR             int64                `json:"amount_idr"`
 	FundingSource         domain.FundingSource `json:"funding_source"`

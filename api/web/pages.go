@@ -89,6 +89,9 @@ type indicatorRow struct{ Name, Target, Unit string }
 type formValues struct {
 	CycleID, RegionCode, Title, Description, Category, Amount, FundingSource, SIPDCode, Beneficiaries string
 	Indicators                                                                                        []indicatorRow
+	// Issue 18: register ids of the koperasi served, separated by commas
+	// or spaces.
+	BeneficiariesKoperasi string
 }
 
 type formData struct {
@@ -115,6 +118,7 @@ func readForm(r *http.Request) (formValues, map[string]string) {
 		CycleID: f.Get("cycle_id"), RegionCode: f.Get("region_code"), Title: f.Get("title"),
 		Description: f.Get("description"), Category: f.Get("category"), Amount: f.Get("amount_idr"),
 		FundingSource: f.Get("funding_source"), SIPDCode: f.Get("sipd_code"), Beneficiaries: f.Get("beneficiaries"),
+		BeneficiariesKoperasi: f.Get("beneficiaries_koperasi"),
 	}
 	names, targets, units := f["indicator_name"], f["indicator_target"], f["indicator_unit"]
 	for i := range names {
@@ -152,7 +156,8 @@ func (v formValues) body(withCycle bool) (map[string]any, map[string]string) {
 	b := map[string]any{
 		"title": v.Title, "description": v.Description, "category": v.Category, "amount_idr": amount,
 		"funding_source": v.FundingSource, "indicators": inds, "sipd_code": strings.TrimSpace(v.SIPDCode),
-		"beneficiaries": v.Beneficiaries,
+		"beneficiaries":          v.Beneficiaries,
+		"beneficiaries_koperasi": strings.FieldsFunc(v.BeneficiariesKoperasi, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }),
 	}
 	if withCycle {
 		b["cycle_id"], b["region_code"] = v.CycleID, v.RegionCode
@@ -337,7 +342,8 @@ func (h *Handler) editProposal(w http.ResponseWriter, r *http.Request, s *sessio
 
 func valuesOf(p proposalView) formValues {
 	v := formValues{CycleID: p.CycleID, RegionCode: p.RegionCode, Title: p.Title, Description: p.Description,
-		Category: string(p.Category), FundingSource: string(p.FundingSource), SIPDCode: p.SIPDCode, Beneficiaries: p.Beneficiaries}
+		Category: string(p.Category), FundingSource: string(p.FundingSource), SIPDCode: p.SIPDCode, Beneficiaries: p.Beneficiaries,
+		BeneficiariesKoperasi: strings.Join(p.BeneficiariesKoperasi, ", ")}
 	if p.AmountIDR != 0 {
 		v.Amount = strings.TrimPrefix(rupiah(p.AmountIDR), "Rp ")
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -31,12 +33,13 @@ func (p pageData) Field(name string) string { return p.Fields[name] }
 
 func (h *Handler) parseTemplates() error {
 	funcs := template.FuncMap{
-		"rupiah":  rupiah,
-		"number":  number,
-		"inc":     func(i int) int { return i + 1 },
-		"stage":   func(s domain.Stage) string { return s.Label() },
-		"action":  func(a domain.Action) string { return a.Label() },
-		"actionS": eventLabel,
+		"registerLabel": func(r domain.RegisterIndicator) string { return r.Label() },
+		"rupiah":        rupiah,
+		"number":        number,
+		"inc":           func(i int) int { return i + 1 },
+		"stage":         func(s domain.Stage) string { return s.Label() },
+		"action":        func(a domain.Action) string { return a.Label() },
+		"actionS":       eventLabel,
 		"category": func(c domain.Category) string {
 			return c.Label()
 		},
@@ -67,8 +70,18 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi", "koperasi_import", "koperasi_detail", "koperasi_dashboard"} {
-		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+	// Every template but the layout is a page, named after its file: a new
+	// page is a new file, not also a line here.
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, file)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}

@@ -94,6 +94,8 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /siklus/{id}/rakorda/{what}", h.authed(h.recordRakorda))
 	h.mux.HandleFunc("GET /siklus/{id}/rakorda/berita-acara.pdf", h.authed(h.minutes))
 	h.mux.HandleFunc("GET /siklus/{id}/konsolidasi", h.authed(h.consolidation))
+	h.mux.HandleFunc("GET /siklus/{id}/target", h.authed(h.targetProgress))
+	h.mux.HandleFunc("POST /siklus/{id}/target", h.authed(h.setTargets))
 	h.mux.HandleFunc("GET /ekspor", h.authed(h.exportsPage))
 	h.mux.HandleFunc("GET /ekspor/unduh", h.authed(h.exportFile))
 	h.mux.HandleFunc("GET /notifikasi", h.authed(h.notifications))

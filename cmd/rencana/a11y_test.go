@@ -121,7 +121,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		"kec.andoolo":         {"/tugas", "/usulan", "/usulan/baru", "/usulan/" + proposalID, "/siklus", "/siklus/" + cycleID, "/notifikasi", "/delegasi"},
 		"kabid.konsel":        {"/tugas", "/notifikasi"},
 		"kadis.konsel":        {"/delegasi"},
-		"kadis.sultra":        {"/siklus/" + cycleID, "/siklus/" + cycleID + "/rakorda", "/siklus/" + cycleID + "/konsolidasi", "/ekspor"},
+		"kadis.sultra":        {"/siklus/" + cycleID, "/siklus/" + cycleID + "/rakorda", "/siklus/" + cycleID + "/konsolidasi", "/siklus/" + cycleID + "/target", "/ekspor"},
 		"penghubung.kemenkop": {"/ekspor"},
 		"operator.konsel":     {"/koperasi", "/koperasi/impor", "/koperasi/" + kops.Items[0].ID, "/koperasi/dasbor"},
 	}

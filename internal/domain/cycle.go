@@ -202,6 +202,11 @@ type Target struct {
 	PercentMax float64  `json:"percent_max,omitempty"`
 	Min        float64  `json:"min,omitempty"`
 	Max        float64  `json:"max,omitempty"`
+	// Indicator and Percent make a register target (issue 18, see
+	// register_target.go): measured on the koperasi register, with no
+	// keywords and no typed baseline.
+	Indicator RegisterIndicator `json:"indicator,omitempty"`
+	Percent   float64           `json:"percent,omitempty"`
 }
 
 // Bounds returns the target as absolute figures in Unit; max is 0 when the
@@ -220,6 +225,10 @@ func (t Target) Bounds() (min, max float64) {
 // Validate checks a target; prefix names its place in the request
 // ("targets[2]").
 func (t Target) Validate(v *Validation, prefix string) {
+	if t.IsRegister() {
+		t.validateRegister(v, prefix)
+		return
+	}
 	if strings.TrimSpace(t.Code) == "" {
 		v.Add(prefix+".code", "Kode target wajib diisi.")
 	}

@@ -40,6 +40,7 @@ func (p Proposal) ValidateDraft(v *Validation) {
 	CheckFunding(v, "funding_source", p.FundingSource)
 	CheckLen(v, "beneficiaries", "Penerima manfaat", p.Beneficiaries, MaxBeneficiaries)
 	CheckLen(v, "sipd_code", "Kode sub kegiatan", p.SIPDCode, MaxSIPDCode)
+	checkBeneficiaryKoperasi(v, p.BeneficiariesKoperasi)
 	if len(p.Indicators) > MaxIndicators {
 		v.Add("indicators", "Paling banyak %d indikator (sekarang %d).", MaxIndicators, len(p.Indicators))
 	}
@@ -50,6 +51,9 @@ func (p Proposal) ValidateDraft(v *Validation) {
 		}
 		CheckLen(v, f+".name", "Nama indikator", x.Name, MaxIndicatorName)
 		CheckLen(v, f+".unit", "Satuan", x.Unit, MaxUnit)
+		if x.TargetIndicator != "" && !x.TargetIndicator.Valid() {
+			v.Add(f+".target_indicator", "Target register %q tidak dikenal; pilih salah satu: %s.", x.TargetIndicator, joinValues(RegisterIndicators))
+		}
 		switch {
 		case x.Target < 0:
 			v.Add(f+".target", "Target tidak boleh negatif.")

@@ -16,6 +16,9 @@ type Indicator struct {
 	Name   string  `json:"name"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	// TargetIndicator names the register target the indicator contributes
+	// to (issue 18); its Target is then a number of koperasi.
+	TargetIndicator RegisterIndicator `json:"target_indicator,omitempty"`
 }
 
 // Proposal is the representation of a proposal that the API contract (api/openapi.yaml) answers
@@ -45,6 +48,9 @@ type Proposal struct {
 	Version               int64         `json:"version"`
 	CreatedAt             time.Time     `json:"created_at"`
 	UpdatedAt             time.Time     `json:"updated_at"`
+	// BeneficiariesKoperasi are the ids of the register's koperasi the
+	// proposal serves (issue 18), all within its region.
+	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi"`
 }
 
 // ProposalEvent is one line of a proposal's audit trail: who did what, in

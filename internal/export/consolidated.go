@@ -27,7 +27,11 @@ var Header = []string{
 // kategori, sumber_dana and tahapan. They come last so that Header's
 // columns keep their positions and codes for programs (and for the
 // ministry's answer sheet, read back by column name).
-var LabelHeader = []string{"nama_kategori", "nama_sumber_dana", "nama_tahapan"}
+var LabelHeader = []string{"nama_kategori", "nama_sumber_dana", "nama_tahapan",
+	// Issue 18: the register ids of the koperasi served, joined by
+	// IndicatorSeparator.
+	"koperasi_penerima",
+}
 
 // FullHeader is the header both formats write: Header, then LabelHeader.
 func FullHeader() []string { return append(slices.Clone(Header), LabelHeader...) }
@@ -58,6 +62,7 @@ const (
 	colNamaKategori
 	colNamaSumberDana
 	colNamaTahapan
+	colKoperasiPenerima
 	columnCount
 )
 
@@ -126,6 +131,7 @@ func record(no int, r store.ConsolidatedRow) []string {
 		strconv.FormatInt(r.AmountIDR, 10), konsolidasi, string(r.FundingSource), prioritas, string(r.Stage),
 		rakordaDecision(r.RakordaAction),
 		r.Category.Label(), r.FundingSource.Label(), r.Stage.Label(),
+		strings.Join(r.BeneficiariesKoperasi, IndicatorSeparator),
 	}
 }
 

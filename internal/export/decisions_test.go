@@ -141,8 +141,8 @@ func TestReadDecisionsXLSX(t *testing.T) {
 		require.NoError(t, err)
 		defer f.Close()
 		for sheet, values := range cells {
-			require.NoError(t, f.SetCellValue(sheet, "Y1", export.DecisionColumn))
-			require.NoError(t, f.SetCellValue(sheet, "Z1", "Komentar"))
+			require.NoError(t, f.SetCellValue(sheet, "Z1", export.DecisionColumn))
+			require.NoError(t, f.SetCellValue(sheet, "AA1", "Komentar"))
 			for cell, v := range values {
 				require.NoError(t, f.SetCellValue(sheet, cell, v))
 			}
@@ -154,8 +154,8 @@ func TestReadDecisionsXLSX(t *testing.T) {
 	// Sheet 73: row 2 s-2, row 3 s-1, row 4 subtotal, row 5 total.
 	// Sheet 74: row 2 u-prov, 3 subtotal, 4 u-ksel-2, 5 u-ksel-1, 6 u-ksel-dec, 7 u-ksel-old.
 	ds, err := export.ReadDecisions(ctx, db, bytes.NewReader(answer(map[string]map[string]string{
-		"73 Sulawesi Selatan":  {"Y2": "danai", "Y3": "Tolak", "Z3": "Tidak sesuai prioritas nasional"},
-		"74 Sulawesi Tenggara": {"Y7": "danai"},
+		"73 Sulawesi Selatan":  {"Z2": "danai", "Z3": "Tolak", "AA3": "Tidak sesuai prioritas nasional"},
+		"74 Sulawesi Tenggara": {"Z7": "danai"},
 	})), export.XLSX)
 	require.NoError(t, err)
 	require.Equal(t, []export.Decision{
@@ -167,8 +167,8 @@ func TestReadDecisionsXLSX(t *testing.T) {
 	// A decision on a subtotal row, a reason missing, a proposal past the
 	// ministry: each named with its sheet and row.
 	_, err = export.ReadDecisions(ctx, db, bytes.NewReader(answer(map[string]map[string]string{
-		"73 Sulawesi Selatan":  {"Y3": "tolak", "Y4": "danai"},
-		"74 Sulawesi Tenggara": {"Y2": "tolak", "Z2": "Terlambat"},
+		"73 Sulawesi Selatan":  {"Z3": "tolak", "Z4": "danai"},
+		"74 Sulawesi Tenggara": {"Z2": "tolak", "AA2": "Terlambat"},
 	})), export.XLSX)
 	fields := fieldErrors(t, err)
 	require.Len(t, fields, 3)

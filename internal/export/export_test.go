@@ -23,7 +23,7 @@ const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecama
 
 // exportHeader is designHeader with the label columns for people appended
 // (issue 22): DESIGN.md's columns keep their places and codes.
-const exportHeader = designHeader + ",nama_kategori,nama_sumber_dana,nama_tahapan"
+const exportHeader = designHeader + ",nama_kategori,nama_sumber_dana,nama_tahapan,koperasi_penerima"
 
 func readCSV(t *testing.T, b []byte) (header string, rows []map[string]string) {
 	t.Helper()
@@ -75,7 +75,8 @@ func TestConsolidatedCSV(t *testing.T) {
 			"pagu_usulan": "150000000", "pagu_konsolidasi": "120000000", "sumber_dana": "apbd_provinsi",
 			"prioritas": "2", "tahapan": "ministry", "keputusan_rakorda": "diterima",
 			"nama_kategori": "Pelatihan", "nama_sumber_dana": domain.FundingSource("apbd_provinsi").Label(),
-			"nama_tahapan": domain.StageMinistry.Label(),
+			"nama_tahapan":      domain.StageMinistry.Label(),
+			"koperasi_penerima": "kop-a; kop-b",
 		}, byID["u-ksel-2"])
 		require.NotEqual(t, "apbd_provinsi", byID["u-ksel-2"]["nama_sumber_dana"], "a label, not the code again")
 		// A provincial proposal has no kab/kota or kecamatan.

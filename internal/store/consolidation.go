@@ -18,6 +18,9 @@ type Warning struct {
 	ProposalID string  `json:"proposal_id,omitempty"` // the other proposal of a duplicate
 	BUMDesID   string  `json:"bumdes_id,omitempty"`
 	Similarity float64 `json:"similarity,omitempty"` // title similarity of a duplicate, 0 to 1
+	// Issue 18: an eligibility warning's reason and koperasi.
+	Reason     string `json:"reason,omitempty"`
+	KoperasiID string `json:"koperasi_id,omitempty"`
 }
 
 // Warning kinds.
@@ -166,6 +169,9 @@ func (db *DB) ConsolidationView(ctx context.Context, cycleID string) (Consolidat
 
 	markDuplicates(view.Rows, names)
 	markBUMDes(view.Rows, bumdes, names)
+	if err := db.markEligibility(ctx, c.ProvinceCode, c.FiscalYear, view.Rows); err != nil {
+		return ConsolidationView{}, err
+	}
 	return view, nil
 }
 
@@ -221,6 +227,9 @@ func indicatorMatches(t domain.Target, ind domain.Indicator) bool {
 func targetProgress(rows []ConsolidationRow, targets []domain.Target) []TargetProgress {
 	out := make([]TargetProgress, 0, len(targets))
 	for _, t := range targets {
+		if t.IsRegister() {
+			continue // measured on the register: CycleTargetProgress
+		}
 		min, max := t.Bounds()
 		tp := TargetProgress{Target: t, MinValue: min, MaxValue: max, ProposalIDs: []string{}}
 		for _, r := range rows {

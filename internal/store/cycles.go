@@ -124,6 +124,8 @@ type cycleTargetRow struct {
 	PercentMax float64
 	MinValue   float64
 	MaxValue   float64
+	Indicator  string
+	Percent    float64
 }
 
 func (cycleTargetRow) TableName() string { return "cycle_targets" }
@@ -188,6 +190,7 @@ func (db *DB) RecordCycle(ctx context.Context, d domain.CycleDetail, ev domain.C
 		targets[i] = cycleTargetRow{
 			CycleID: d.ID, Code: t.Code, Ordinal: i + 1, Name: t.Name, Keywords: string(kw), Unit: t.Unit,
 			Baseline: t.Baseline, PercentMin: t.PercentMin, PercentMax: t.PercentMax, MinValue: t.Min, MaxValue: t.Max,
+			Indicator: string(t.Indicator), Percent: t.Percent,
 		}
 	}
 	payload := string(ev.Payload)
@@ -397,6 +400,7 @@ func (db *DB) cycleTargets(ctx context.Context, id string) ([]domain.Target, err
 		out = append(out, domain.Target{
 			Code: r.Code, Name: r.Name, Keywords: kw, Unit: r.Unit, Baseline: r.Baseline,
 			PercentMin: r.PercentMin, PercentMax: r.PercentMax, Min: r.MinValue, Max: r.MaxValue,
+			Indicator: domain.RegisterIndicator(r.Indicator), Percent: r.Percent,
 		})
 	}
 	return out, nil

@@ -61,6 +61,8 @@ type ConsolidatedRow struct {
 	// RakordaAction is the action of the latest Rakorda decision recorded
 	// for the proposal (accept, defer or reject), "" if none is recorded.
 	RakordaAction domain.Action
+	// Issue 18: the register ids of the koperasi the proposal serves.
+	BeneficiariesKoperasi []string
 }
 
 // ProgramCode is the program segment of the row's sub kegiatan code
@@ -102,7 +104,8 @@ SELECT p.id, p.cycle_id, c.fiscal_year, c.province_code, p.region_code, p.title,
        COALESCE(prov.name, ''), COALESCE(kab.name, ''), COALESCE(kec.name, ''), COALESCE(n.name, ''),
        COALESCE((SELECT e.action FROM proposal_events e
                  WHERE e.proposal_id = p.id AND e.from_stage = 'rakorda' AND e.action IN ('accept', 'defer', 'reject')
-                 ORDER BY e.seq DESC LIMIT 1), '')
+                 ORDER BY e.seq DESC LIMIT 1), ''),
+       p.beneficiaries_koperasi
 FROM proposals p
 JOIN cycles c ON c.id = p.cycle_id
 LEFT JOIN regions prov ON prov.code = c.province_code
@@ -164,12 +167,12 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	var (
 		r                                       ConsolidatedRow
 		region, category, indicators, fs, stage string
-		rakorda                                 string
+		rakorda, koperasi                       string
 	)
 	err := rows.Scan(&r.ProposalID, &r.CycleID, &r.FiscalYear, &r.ProvinceCode, &region, &r.Title, &category,
 		&r.SIPDCode, &indicators, &r.AmountIDR, &r.Consolidated, &r.ConsolidatedAmountIDR,
 		&fs, &r.Priority, &stage,
-		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda)
+		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda, &koperasi)
 	if err != nil {
 		return r, fmt.Errorf("scan consolidated row: %w", err)
 	}
@@ -182,6 +185,13 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	r.Category, r.FundingSource, r.Stage, r.RakordaAction = domain.Category(category), domain.FundingSource(fs), domain.Stage(stage), domain.Action(rakorda)
 	if err := json.Unmarshal([]byte(indicators), &r.Indicators); err != nil {
 		return r, fmt.Errorf("decode indicators of %s: %w", r.ProposalID, err)
+	}
+	ids, err := decodeKoperasiIDs(koperasi)
+	if err != nil {
+		return r, fmt.Errorf("decode beneficiaries_koperasi of %s: %w", r.ProposalID, err)
+	}
+	if len(ids) > 0 { // nil when none, as before issue 18
+		r.BeneficiariesKoperasi = ids
 	}
 	return r, nil
 }

@@ -38,6 +38,8 @@ type proposalRow struct {
 	Seq                   int64
 	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
+	// Issue 18: JSON array of koperasi ids.
+	BeneficiariesKoperasi string
 }
 
 func (proposalRow) TableName() string { return "proposals" }
@@ -101,8 +103,13 @@ func proposalToRow(p domain.Proposal, seq int64) (proposalRow, error) {
 	if err != nil {
 		return proposalRow{}, fmt.Errorf("encode indicators: %w", err)
 	}
+	kop, err := encodeKoperasiIDs(p.BeneficiariesKoperasi)
+	if err != nil {
+		return proposalRow{}, err
+	}
 	return proposalRow{
-		ID: p.ID, CycleID: p.CycleID, RegionCode: p.RegionCode, Title: p.Title, Description: p.Description,
+		BeneficiariesKoperasi: kop,
+		ID:                    p.ID, CycleID: p.CycleID, RegionCode: p.RegionCode, Title: p.Title, Description: p.Description,
 		Category: string(p.Category), AmountIDR: p.AmountIDR, FundingSource: string(p.FundingSource),
 		Indicators: string(b), SIPDCode: p.SIPDCode, Beneficiaries: p.Beneficiaries, Stage: string(p.Stage),
 		Priority: p.Priority, Consolidated: p.Consolidated, ConsolidatedAmountIDR: p.ConsolidatedAmountIDR,
@@ -119,8 +126,13 @@ func (r proposalRow) domain() (domain.Proposal, error) {
 	if ind == nil {
 		ind = []domain.Indicator{}
 	}
+	kop, err := decodeKoperasiIDs(r.BeneficiariesKoperasi)
+	if err != nil {
+		return domain.Proposal{}, fmt.Errorf("decode beneficiaries_koperasi of %s: %w", r.ID, err)
+	}
 	return domain.Proposal{
-		ID: r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
+		BeneficiariesKoperasi: kop,
+		ID:                    r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
 		Category: domain.Category(r.Category), AmountIDR: r.AmountIDR, FundingSource: domain.FundingSource(r.FundingSource),
 		Indicators: ind, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries, Stage: domain.Stage(r.Stage),
 		Priority: r.Priority, Consolidated: r.Consolidated, ConsolidatedAmountIDR: r.ConsolidatedAmountIDR,
@@ -229,6 +241,11 @@ func (db *DB) recordTransition(ctx context.Context, r *domain.Reservation, p dom
 		if res.Error != nil {
 			return res.Error
 		}
+		if res.RowsAffected > 0 {
+			if err := syncProposalKoperasi(tx, p); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&evRow).Error; err != nil {
 			return err
 		}
@@ -260,6 +277,7 @@ var proposalColumns = []string{
 	"indicators", "sipd_code", "beneficiaries", "stage", "priority", "consolidated",
 	"consolidated_amount_idr", "created_by", "submitted_by", "due_at", "overdue", "version", "seq",
 	"created_at", "updated_at",
+	"beneficiaries_koperasi",
 }
 
 // GetProposal returns the projection of a proposal, or ENOTFOUND.
