@@ -127,6 +127,12 @@ type Draft struct {
 	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries"`
+	// The dossier (issue 21). Number is assigned by the API before the
+	// create (store.NextProposalNumber) and never changes afterwards.
+	Number    string           `json:"number,omitempty"`
+	RAB       []domain.RABLine `json:"rab,omitempty"`
+	Locations []string         `json:"locations,omitempty"`
+	Origin    domain.Origin    `json:"origin,omitempty"`
 }
 
 // CreateRequest is the argument of the create Update. Actor is who creates
@@ -147,6 +153,10 @@ type DraftPatch struct {
 	Indicators    *[]domain.Indicator   `json:"indicators,omitempty"`
 	SIPDCode      *string               `json:"sipd_code,omitempty"`
 	Beneficiaries *string               `json:"beneficiaries,omitempty"`
+	// The dossier (issue 21).
+	RAB       *[]domain.RABLine `json:"rab,omitempty"`
+	Locations *[]string         `json:"locations,omitempty"`
+	Origin    *domain.Origin    `json:"origin,omitempty"`
 }
 
 // EditRequest is the argument of the edit Update. ExpectedVersion is the

@@ -125,6 +125,7 @@ func (d Draft) Patch() DraftPatch {
 	return DraftPatch{
 		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
 		FundingSource: &d.FundingSource, Indicators: &ind, SIPDCode: &d.SIPDCode, Beneficiaries: &d.Beneficiaries,
+		RAB: &d.RAB, Locations: &d.Locations, Origin: &d.Origin,
 	}
 }
 
@@ -159,6 +160,7 @@ func (d DraftPatch) Apply(p domain.Proposal) domain.Proposal {
 	if p.Indicators == nil {
 		p.Indicators = []domain.Indicator{}
 	}
+	d.applyDossier(&p)
 	return p
 }
 

@@ -16,6 +16,8 @@ type Indicator struct {
 	Name   string  `json:"name"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	// Type is output or outcome (issue 21); empty on older proposals.
+	Type string `json:"type,omitempty"`
 }
 
 // Proposal is the representation of a proposal that the API contract (api/openapi.yaml) answers
@@ -45,6 +47,11 @@ type Proposal struct {
 	Version               int64         `json:"version"`
 	CreatedAt             time.Time     `json:"created_at"`
 	UpdatedAt             time.Time     `json:"updated_at"`
+	// The dossier (issue 21, internal/domain/dossier.go).
+	Number    string    `json:"number"`
+	RAB       []RABLine `json:"rab"`
+	Locations []string  `json:"locations"`
+	Origin    Origin    `json:"origin"`
 }
 
 // ProposalEvent is one line of a proposal's audit trail: who did what, in

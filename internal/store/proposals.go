@@ -38,6 +38,11 @@ type proposalRow struct {
 	Seq                   int64
 	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
+	// The dossier (issue 21; store/dossier.go).
+	Number    string
+	RAB       string `gorm:"column:rab"`
+	Locations string
+	Origin    string
 }
 
 func (proposalRow) TableName() string { return "proposals" }
@@ -108,7 +113,7 @@ func proposalToRow(p domain.Proposal, seq int64) (proposalRow, error) {
 		Priority: p.Priority, Consolidated: p.Consolidated, ConsolidatedAmountIDR: p.ConsolidatedAmountIDR,
 		CreatedBy: p.CreatedBy, SubmittedBy: p.SubmittedBy, DueAt: utcPtr(p.DueAt), Overdue: p.Overdue,
 		Version: p.Version, Seq: seq, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
-	}, nil
+	}.withDossier(p)
 }
 
 func (r proposalRow) domain() (domain.Proposal, error) {
@@ -119,14 +124,15 @@ func (r proposalRow) domain() (domain.Proposal, error) {
 	if ind == nil {
 		ind = []domain.Indicator{}
 	}
-	return domain.Proposal{
+	p := domain.Proposal{
 		ID: r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
 		Category: domain.Category(r.Category), AmountIDR: r.AmountIDR, FundingSource: domain.FundingSource(r.FundingSource),
 		Indicators: ind, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries, Stage: domain.Stage(r.Stage),
 		Priority: r.Priority, Consolidated: r.Consolidated, ConsolidatedAmountIDR: r.ConsolidatedAmountIDR,
 		CreatedBy: r.CreatedBy, SubmittedBy: r.SubmittedBy, DueAt: utcPtr(r.DueAt), Overdue: r.Overdue,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-	}, nil
+	}
+	return p, r.dossier(&p)
 }
 
 // IsForeignKeyViolation reports whether err says a referenced row (a cycle,
