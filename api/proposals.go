@@ -37,6 +37,7 @@ type createRequest struct {
 	Indicators    []domain.Indicator   `json:"indicators"`
 	SIPDCode      string               `json:"sipd_code"`
 	Beneficiaries string               `json:"beneficiaries" text:"multiline"`
+	dossierFields
 }
 
 func (r createRequest) draft() workflows.Draft {
@@ -49,6 +50,7 @@ func (r createRequest) draft() workflows.Draft {
 		Description: strings.TrimSpace(r.Description), Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: ind, SIPDCode: strings.TrimSpace(r.SIPDCode),
 		Beneficiaries: strings.TrimSpace(r.Beneficiaries),
+		RAB: r.RAB, Locations: r.Locations, Origin: r.Origin,
 	}
 }
 
@@ -66,12 +68,14 @@ type patchRequest struct {
 	Beneficiaries *string               `json:"beneficiaries" text:"multiline"`
 	RegionCode    json.RawMessage       `json:"region_code"`
 	CycleID       json.RawMessage       `json:"cycle_id"`
+	dossierPatch
 }
 
 func (r patchRequest) patch() workflows.DraftPatch {
 	return workflows.DraftPatch{
 		Title: r.Title, Description: r.Description, Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: r.Indicators, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries,
+		RAB: r.RAB, Locations: r.Locations, Origin: r.Origin,
 	}
 }
 
@@ -161,9 +165,12 @@ func (s *Server) createProposal(c echo.Context) error {
 			cycle = &cy
 		}
 	}
-	draft.Patch().Apply(domain.Proposal{}).ValidateDraft(&v)
+	draft.Patch().Apply(domain.Proposal{RegionCode: draft.RegionCode}).ValidateDraft(&v)
 	regionOK, err := s.checkRegion(ctx, &v, draft.RegionCode, cycle)
 	if err != nil {
+		return err
+	}
+	if err := s.checkLocations(ctx, &v, draft.Locations); err != nil {
 		return err
 	}
 	if cycle != nil && regionOK {
@@ -187,6 +194,9 @@ func (s *Server) createProposal(c echo.Context) error {
 	}
 	if !d.Allowed {
 		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang membuat usulan untuk wilayah %s.", draft.RegionCode)
+	}
+	if draft.Number, err = s.db.NextProposalNumber(ctx, draft.RegionCode, cycle.FiscalYear); err != nil {
+		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.wfWait)
 	defer cancel()
@@ -249,6 +259,7 @@ func (s *Server) view(ctx context.Context, user string, p domain.Proposal, cycle
 		return proposalView{}, err
 	}
 	p.Overdue = overdue(p, now)
+	domain.NormalizeDossier(&p)
 	return proposalView{Proposal: p, AllowedActions: actions}, nil
 }
 
@@ -316,6 +327,11 @@ func (s *Server) editProposal(c echo.Context) error {
 	}
 	if patch.SIPDCode != nil {
 		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear, false); err != nil {
+			return err
+		}
+	}
+	if patch.Locations != nil {
+		if err := s.checkLocations(ctx, &v, *patch.Locations); err != nil {
 			return err
 		}
 	}
