@@ -50,7 +50,7 @@ func (r createRequest) draft() workflows.Draft {
 		Description: strings.TrimSpace(r.Description), Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: ind, SIPDCode: strings.TrimSpace(r.SIPDCode),
 		Beneficiaries: strings.TrimSpace(r.Beneficiaries),
-		RAB: r.RAB, Locations: r.Locations, Origin: r.Origin,
+		RAB:           r.RAB, Locations: r.Locations, Origin: r.Origin,
 	}
 }
 
