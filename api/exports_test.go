@@ -35,7 +35,7 @@ const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecama
 
 // labelColumns follow DESIGN.md's columns in both formats: the Indonesian
 // labels of kategori, sumber_dana and tahapan for people (issue 22).
-const labelColumns = ",nama_kategori,nama_sumber_dana,nama_tahapan"
+const labelColumns = ",nama_kategori,nama_sumber_dana,nama_tahapan,nomor_usulan,asal_usulan,nama_asal_usulan,lokasi,jumlah_rab"
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

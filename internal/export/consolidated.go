@@ -30,7 +30,9 @@ var Header = []string{
 var LabelHeader = []string{"nama_kategori", "nama_sumber_dana", "nama_tahapan"}
 
 // FullHeader is the header both formats write: Header, then LabelHeader.
-func FullHeader() []string { return append(slices.Clone(Header), LabelHeader...) }
+func FullHeader() []string {
+	return append(append(slices.Clone(Header), LabelHeader...), DossierHeader...)
+}
 
 // Column positions in Header, for the XLSX writer and the decision reader.
 const (
@@ -58,6 +60,12 @@ const (
 	colNamaKategori
 	colNamaSumberDana
 	colNamaTahapan
+	// The dossier's columns (issue 21, DossierHeader).
+	colNomorUsulan
+	colAsalUsulan
+	colNamaAsalUsulan
+	colLokasi
+	colJumlahRAB
 	columnCount
 )
 
@@ -126,6 +134,7 @@ func record(no int, r store.ConsolidatedRow) []string {
 		strconv.FormatInt(r.AmountIDR, 10), konsolidasi, string(r.FundingSource), prioritas, string(r.Stage),
 		rakordaDecision(r.RakordaAction),
 		r.Category.Label(), r.FundingSource.Label(), r.Stage.Label(),
+		r.Number, string(r.Origin), r.Origin.Label(), strings.Join(r.Locations, IndicatorSeparator), rabTotal(r),
 	}
 }
 

@@ -61,6 +61,11 @@ type ConsolidatedRow struct {
 	// RakordaAction is the action of the latest Rakorda decision recorded
 	// for the proposal (accept, defer or reject), "" if none is recorded.
 	RakordaAction domain.Action
+	// The dossier (issue 21).
+	Number    string
+	Origin    domain.Origin
+	Locations []string
+	RAB       []domain.RABLine
 }
 
 // ProgramCode is the program segment of the row's sub kegiatan code
@@ -102,7 +107,8 @@ SELECT p.id, p.cycle_id, c.fiscal_year, c.province_code, p.region_code, p.title,
        COALESCE(prov.name, ''), COALESCE(kab.name, ''), COALESCE(kec.name, ''), COALESCE(n.name, ''),
        COALESCE((SELECT e.action FROM proposal_events e
                  WHERE e.proposal_id = p.id AND e.from_stage = 'rakorda' AND e.action IN ('accept', 'defer', 'reject')
-                 ORDER BY e.seq DESC LIMIT 1), '')
+                 ORDER BY e.seq DESC LIMIT 1), ''),
+       p.number, p.origin, p.locations, p.rab
 FROM proposals p
 JOIN cycles c ON c.id = p.cycle_id
 LEFT JOIN regions prov ON prov.code = c.province_code
@@ -165,11 +171,13 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 		r                                       ConsolidatedRow
 		region, category, indicators, fs, stage string
 		rakorda                                 string
+		origin, locations, rab                  string
 	)
 	err := rows.Scan(&r.ProposalID, &r.CycleID, &r.FiscalYear, &r.ProvinceCode, &region, &r.Title, &category,
 		&r.SIPDCode, &indicators, &r.AmountIDR, &r.Consolidated, &r.ConsolidatedAmountIDR,
 		&fs, &r.Priority, &stage,
-		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda)
+		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda,
+		&r.Number, &origin, &locations, &rab)
 	if err != nil {
 		return r, fmt.Errorf("scan consolidated row: %w", err)
 	}
@@ -182,6 +190,13 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	r.Category, r.FundingSource, r.Stage, r.RakordaAction = domain.Category(category), domain.FundingSource(fs), domain.Stage(stage), domain.Action(rakorda)
 	if err := json.Unmarshal([]byte(indicators), &r.Indicators); err != nil {
 		return r, fmt.Errorf("decode indicators of %s: %w", r.ProposalID, err)
+	}
+	r.Origin = domain.Origin(origin)
+	if err := json.Unmarshal([]byte(locations), &r.Locations); err != nil {
+		return r, fmt.Errorf("decode locations of %s: %w", r.ProposalID, err)
+	}
+	if err := json.Unmarshal([]byte(rab), &r.RAB); err != nil {
+		return r, fmt.Errorf("decode rab of %s: %w", r.ProposalID, err)
 	}
 	return r, nil
 }
