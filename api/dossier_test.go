@@ -93,3 +93,44 @@ func TestProposalDossier(t *testing.T) {
 	require.Equal(t, []any{"74.05.03.2002"}, ok.body["locations"])
 	require.Equal(t, first.str("number"), ok.str("number"), "a number never changes")
 }
+
+// TestProposalComments: a thread on a proposal, open to whoever may read
+// it; the author hears of a reviewer's comment, a mention notifies the user
+// named if they may read the proposal (not an outsider), bad input is a 422
+// and another region's proposal is a 404.
+func TestProposalComments(t *testing.T) {
+	e := newEnv(t, storetest.SQLite(t), envOptions{people: true, worker: true})
+	created := e.as(kecPlanner, http.MethodPost, "/api/v1/proposals", goodDraft(e.cycle.ID))
+	require.Equal(t, http.StatusCreated, created.Code, created.Body.String())
+	path := "/api/v1/proposals/" + created.str("id") + "/comments"
+
+	r := e.as(reviewer, http.MethodPost, path, map[string]any{"body": "Mohon lampirkan RAB. @kec.kendari @" + kecPlanner.username + " <script>x</script>"})
+	require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+	require.Equal(t, reviewer.username, r.str("author"))
+	requireField(t, e.as(reviewer, http.MethodPost, path, map[string]any{"body": "   "}), "body")
+	requireProblem(t, e.as(kendariKec, http.MethodPost, path, map[string]any{"body": "halo"}), http.StatusNotFound)
+	requireProblem(t, e.as(kendariKec, http.MethodGet, path, nil), http.StatusNotFound)
+
+	r = e.as(kecPlanner, http.MethodPost, path, map[string]any{"body": "Baik, segera kami lengkapi."})
+	require.Equal(t, http.StatusCreated, r.Code, r.Body.String())
+	list := e.as(camat, http.MethodGet, path, nil)
+	require.Equal(t, http.StatusOK, list.Code, list.Body.String())
+	require.Len(t, items(list), 2)
+	require.Contains(t, items(list)[0].(map[string]any)["body"], "<script>", "stored as typed; pages escape it")
+
+	kinds := func(p person) []string {
+		n := e.as(p, http.MethodGet, "/api/v1/notifications", nil)
+		require.Equal(t, http.StatusOK, n.Code, n.Body.String())
+		var out []string
+		for _, it := range items(n) {
+			m := it.(map[string]any)
+			if k := m["kind"]; m["proposal_id"] == created.str("id") && (k == "mention" || k == "comment") {
+				out = append(out, m["kind"].(string))
+			}
+		}
+		return out
+	}
+	require.ElementsMatch(t, []string{"mention"}, kinds(kecPlanner), "mentioned and author: one notification")
+	require.Empty(t, kinds(kendariKec), "an outsider mentioned hears nothing")
+	require.Empty(t, kinds(reviewer), "the planner's reply mentions no one and the reviewer is not the author")
+}

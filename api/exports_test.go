@@ -517,9 +517,10 @@ func TestMinistryDecisionsUpload(t *testing.T) {
 		require.Empty(t, e.decisionEvents(all...))
 
 		// A proposal of another cycle in a file uploaded for this one.
-		// 21 DESIGN.md columns, 3 label columns, then the two answers.
-		row := make([]string, 26)
-		row[7], row[17], row[24] = sel, "apbd_provinsi", "danai"
+		// 21 DESIGN.md columns, 3 label columns, 5 dossier columns (issue
+		// 21), then the two answers.
+		row := make([]string, 31)
+		row[7], row[17], row[29] = sel, "apbd_provinsi", "danai"
 		withSulsel := append(answerCSV(t, exported, map[string][3]string{a: {"danai", "", ""}}), []byte(strings.Join(row, ",")+"\n")...)
 		r = e.upload(liaison, "cycle_id="+c74, "jawaban.csv", withSulsel)
 		requireField(t, r, "baris 6: proposal_id")

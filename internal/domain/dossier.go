@@ -3,7 +3,9 @@ package domain
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
+	"time"
 )
 
 // The proposal dossier (issue 21): what KRISNA and e-Musrenbang carry with
@@ -152,4 +154,44 @@ func NormalizeDossier(p *Proposal) {
 	if p.Locations == nil {
 		p.Locations = []string{}
 	}
+}
+
+// Comment is one message of a proposal's discussion thread. It moves no
+// stage, so it lives beside the workflow, not in it.
+type Comment struct {
+	ID         string    `json:"id"`
+	ProposalID string    `json:"proposal_id"`
+	Author     string    `json:"author"`
+	AuthorRole Role      `json:"author_role"`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// MaxCommentBody bounds a comment like a proposal's description.
+const MaxCommentBody = MaxDescription
+
+// Validate adds what a comment may not be: empty or too long.
+func (c Comment) Validate(v *Validation) {
+	if strings.TrimSpace(c.Body) == "" {
+		v.Add("body", "Isi komentar wajib diisi.")
+	}
+	CheckLen(v, "body", "Komentar", c.Body, MaxCommentBody)
+}
+
+// mentionRE matches @username with the username rules of the user admin.
+var mentionRE = regexp.MustCompile(`(?:^|[^\w@])@([a-z0-9._-]{3,64})`)
+
+// Mentions returns the distinct usernames a comment mentions (@nama), in
+// order; each is notified if it may read the proposal.
+func (c Comment) Mentions() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range mentionRE.FindAllStringSubmatch(c.Body, -1) {
+		u := strings.TrimRight(m[1], ".")
+		if !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
 }

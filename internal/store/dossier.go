@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/rencana-id/rencana/internal/domain"
 )
@@ -65,3 +68,47 @@ func (db *DB) NextProposalNumber(ctx context.Context, regionCode string, fiscalY
 
 // The dossier's columns are overwritten by a newer snapshot like the rest.
 func init() { proposalColumns = append(proposalColumns, "number", "rab", "locations", "origin") }
+
+type commentRow struct {
+	ID         string `gorm:"primaryKey"`
+	ProposalID string
+	Author     string
+	AuthorRole string
+	Body       string
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+}
+
+func (commentRow) TableName() string { return "proposal_comments" }
+
+// AddComment writes a comment and the notifications it sends (the other
+// party, those mentioned) in one transaction.
+func (db *DB) AddComment(ctx context.Context, c domain.Comment, notes ...domain.Notification) error {
+	rows, err := notificationRows(notes)
+	if err != nil {
+		return err
+	}
+	row := commentRow{ID: c.ID, ProposalID: c.ProposalID, Author: c.Author, AuthorRole: string(c.AuthorRole), Body: c.Body, CreatedAt: c.CreatedAt.UTC()}
+	err = db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return insertNotifications(tx, rows)
+	})
+	if err != nil {
+		return fmt.Errorf("add comment to %s: %w", c.ProposalID, err)
+	}
+	return nil
+}
+
+// Comments returns a proposal's thread, oldest first.
+func (db *DB) Comments(ctx context.Context, proposalID string) ([]domain.Comment, error) {
+	var rows []commentRow
+	if err := db.orm.WithContext(ctx).Where("proposal_id = ?", proposalID).Order("created_at").Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("comments of %s: %w", proposalID, err)
+	}
+	out := make([]domain.Comment, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Comment{ID: r.ID, ProposalID: r.ProposalID, Author: r.Author, AuthorRole: domain.Role(r.AuthorRole), Body: r.Body, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}

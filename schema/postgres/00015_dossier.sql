@@ -19,7 +19,20 @@ CREATE TABLE proposal_number_seqs (
     PRIMARY KEY (region_code, fiscal_year)
 );
 
+-- The discussion thread of a proposal: whoever may read the proposal may
+-- read and write it. Not part of the workflow: a comment moves nothing.
+CREATE TABLE proposal_comments (
+    id          TEXT PRIMARY KEY,
+    proposal_id TEXT NOT NULL REFERENCES proposals (id) ON DELETE CASCADE,
+    author      TEXT NOT NULL,
+    author_role TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX proposal_comments_proposal_idx ON proposal_comments (proposal_id, created_at);
+
 -- +goose Down
+DROP TABLE proposal_comments;
 DROP TABLE proposal_number_seqs;
 DROP INDEX proposals_number_idx;
 ALTER TABLE proposals DROP COLUMN origin;
