@@ -35,7 +35,7 @@ const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecama
 
 // labelColumns follow DESIGN.md's columns in both formats: the Indonesian
 // labels of kategori, sumber_dana and tahapan for people (issue 22).
-const labelColumns = ",nama_kategori,nama_sumber_dana,nama_tahapan,koperasi_penerima"
+const labelColumns = ",nama_kategori,nama_sumber_dana,nama_tahapan,koperasi_penerima,nomor_usulan,asal_usulan,nama_asal_usulan,lokasi,jumlah_rab"
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -518,9 +518,9 @@ func TestMinistryDecisionsUpload(t *testing.T) {
 
 		// A proposal of another cycle in a file uploaded for this one.
 		// 21 DESIGN.md columns, 4 label columns (koperasi_penerima last),
-		// then the two answers.
-		row := make([]string, 27)
-		row[7], row[17], row[25] = sel, "apbd_provinsi", "danai"
+		// 5 dossier columns (issue 21), then the two answers.
+		row := make([]string, 32)
+		row[7], row[17], row[30] = sel, "apbd_provinsi", "danai"
 		withSulsel := append(answerCSV(t, exported, map[string][3]string{a: {"danai", "", ""}}), []byte(strings.Join(row, ",")+"\n")...)
 		r = e.upload(liaison, "cycle_id="+c74, "jawaban.csv", withSulsel)
 		requireField(t, r, "baris 6: proposal_id")

@@ -39,6 +39,7 @@ type createRequest struct {
 	Beneficiaries string               `json:"beneficiaries" text:"multiline"`
 	// Issue 18.
 	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi"`
+	dossierFields
 }
 
 func (r createRequest) draft() workflows.Draft {
@@ -52,6 +53,7 @@ func (r createRequest) draft() workflows.Draft {
 		FundingSource: r.FundingSource, Indicators: ind, SIPDCode: strings.TrimSpace(r.SIPDCode),
 		Beneficiaries:         strings.TrimSpace(r.Beneficiaries),
 		BeneficiariesKoperasi: r.BeneficiariesKoperasi,
+		RAB:                   r.RAB, Locations: r.Locations, Origin: r.Origin,
 	}
 }
 
@@ -71,6 +73,7 @@ type patchRequest struct {
 	BeneficiariesKoperasi *[]string       `json:"beneficiaries_koperasi"`
 	RegionCode            json.RawMessage `json:"region_code"`
 	CycleID               json.RawMessage `json:"cycle_id"`
+	dossierPatch
 }
 
 func (r patchRequest) patch() workflows.DraftPatch {
@@ -78,6 +81,7 @@ func (r patchRequest) patch() workflows.DraftPatch {
 		Title: r.Title, Description: r.Description, Category: r.Category, AmountIDR: r.AmountIDR,
 		FundingSource: r.FundingSource, Indicators: r.Indicators, SIPDCode: r.SIPDCode, Beneficiaries: r.Beneficiaries,
 		BeneficiariesKoperasi: r.BeneficiariesKoperasi,
+		RAB:                   r.RAB, Locations: r.Locations, Origin: r.Origin,
 	}
 }
 
@@ -167,9 +171,12 @@ func (s *Server) createProposal(c echo.Context) error {
 			cycle = &cy
 		}
 	}
-	draft.Patch().Apply(domain.Proposal{}).ValidateDraft(&v)
+	draft.Patch().Apply(domain.Proposal{RegionCode: draft.RegionCode}).ValidateDraft(&v)
 	regionOK, err := s.checkRegion(ctx, &v, draft.RegionCode, cycle)
 	if err != nil {
+		return err
+	}
+	if err := s.checkLocations(ctx, &v, draft.Locations); err != nil {
 		return err
 	}
 	if cycle != nil && regionOK {
@@ -196,6 +203,9 @@ func (s *Server) createProposal(c echo.Context) error {
 	}
 	if !d.Allowed {
 		return domain.Errorf(domain.EFORBIDDEN, "Anda tidak berwenang membuat usulan untuk wilayah %s.", draft.RegionCode)
+	}
+	if draft.Number, err = s.db.NextProposalNumber(ctx, draft.RegionCode, cycle.FiscalYear); err != nil {
+		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.wfWait)
 	defer cancel()
@@ -261,6 +271,7 @@ func (s *Server) view(ctx context.Context, user string, p domain.Proposal, cycle
 	if p.BeneficiariesKoperasi == nil {
 		p.BeneficiariesKoperasi = []string{}
 	}
+	domain.NormalizeDossier(&p)
 	return proposalView{Proposal: p, AllowedActions: actions}, nil
 }
 
@@ -333,6 +344,11 @@ func (s *Server) editProposal(c echo.Context) error {
 	}
 	if patch.SIPDCode != nil {
 		if err := s.checkSIPDCode(ctx, &v, *patch.SIPDCode, p.RegionCode, cycle.FiscalYear, false); err != nil {
+			return err
+		}
+	}
+	if patch.Locations != nil {
+		if err := s.checkLocations(ctx, &v, *patch.Locations); err != nil {
 			return err
 		}
 	}

@@ -222,6 +222,8 @@ func (s *Server) routes() {
 	v1.GET("/proposals/:id", s.getProposal, a...)
 	v1.PATCH("/proposals/:id", s.editProposal, a...)
 	v1.GET("/proposals/:id/history", s.proposalHistory, a...)
+	v1.GET("/proposals/:id/comments", s.listComments, a...)
+	v1.POST("/proposals/:id/comments", s.addComment, a...)
 	v1.POST("/proposals/:id/actions/:action", s.act, a...)
 	v1.GET("/tasks", s.tasks, a...)
 

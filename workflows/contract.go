@@ -129,6 +129,12 @@ type Draft struct {
 	Beneficiaries string               `json:"beneficiaries"`
 	// Issue 18: koperasi ids from the register.
 	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi,omitempty"`
+	// The dossier (issue 21). Number is assigned by the API before the
+	// create (store.NextProposalNumber) and never changes afterwards.
+	Number    string           `json:"number,omitempty"`
+	RAB       []domain.RABLine `json:"rab,omitempty"`
+	Locations []string         `json:"locations,omitempty"`
+	Origin    domain.Origin    `json:"origin,omitempty"`
 }
 
 // CreateRequest is the argument of the create Update. Actor is who creates
@@ -151,6 +157,10 @@ type DraftPatch struct {
 	Beneficiaries *string               `json:"beneficiaries,omitempty"`
 	// Issue 18: koperasi ids from the register.
 	BeneficiariesKoperasi *[]string `json:"beneficiaries_koperasi,omitempty"`
+	// The dossier (issue 21).
+	RAB       *[]domain.RABLine `json:"rab,omitempty"`
+	Locations *[]string         `json:"locations,omitempty"`
+	Origin    *domain.Origin    `json:"origin,omitempty"`
 }
 
 // EditRequest is the argument of the edit Update. ExpectedVersion is the

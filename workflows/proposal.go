@@ -262,6 +262,9 @@ func (w *proposalWorkflow) create(ctx workflow.Context, req CreateRequest) (doma
 	now := workflow.Now(ctx)
 	next := req.Draft.Patch().Apply(w.st.Proposal)
 	next.RegionCode = req.Draft.RegionCode
+	// A plain copy of a field older histories left empty: no command
+	// changes, so no workflow.GetVersion is needed for it.
+	next.Number = req.Draft.Number
 	next.Stage = domain.StageDraft
 	next.CreatedBy = req.Actor.Username
 	next.CreatedAt = now

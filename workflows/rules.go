@@ -126,6 +126,7 @@ func (d Draft) Patch() DraftPatch {
 		Title: &d.Title, Description: &d.Description, Category: &d.Category, AmountIDR: &d.AmountIDR,
 		FundingSource: &d.FundingSource, Indicators: &ind, SIPDCode: &d.SIPDCode, Beneficiaries: &d.Beneficiaries,
 		BeneficiariesKoperasi: beneficiaryKoperasiPatch(d.BeneficiariesKoperasi),
+		RAB:                   &d.RAB, Locations: &d.Locations, Origin: &d.Origin,
 	}
 }
 
@@ -172,6 +173,7 @@ func (d DraftPatch) Apply(p domain.Proposal) domain.Proposal {
 	if p.Indicators == nil {
 		p.Indicators = []domain.Indicator{}
 	}
+	d.applyDossier(&p)
 	return p
 }
 

@@ -63,6 +63,7 @@ type indicatorView struct {
 	Name   string  `json:"name"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	Type   string  `json:"type"`
 }
 
 type proposalView struct {
@@ -91,6 +92,7 @@ type proposalView struct {
 	AllowedActions        []domain.Action      `json:"allowed_actions"`
 	CreatedAt             time.Time            `json:"created_at"`
 	UpdatedAt             time.Time            `json:"updated_at"`
+	dossierView
 }
 
 type proposalPage struct {

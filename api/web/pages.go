@@ -84,7 +84,7 @@ func (h *Handler) listCycles(r *http.Request, s *session) ([]cycleView, error) {
 
 // --- the proposal form ---
 
-type indicatorRow struct{ Name, Target, Unit string }
+type indicatorRow struct{ Name, Target, Unit, Type string }
 
 type formValues struct {
 	CycleID, RegionCode, Title, Description, Category, Amount, FundingSource, SIPDCode, Beneficiaries string
@@ -92,6 +92,7 @@ type formValues struct {
 	// Issue 18: register ids of the koperasi served, separated by commas
 	// or spaces.
 	BeneficiariesKoperasi string
+	dossierForm
 }
 
 type formData struct {
@@ -131,6 +132,7 @@ func readForm(r *http.Request) (formValues, map[string]string) {
 		}
 		v.Indicators = append(v.Indicators, row)
 	}
+	v.readDossier(f)
 	return v, nil
 }
 
@@ -151,7 +153,11 @@ func (v formValues) body(withCycle bool) (map[string]any, map[string]string) {
 		if err != nil {
 			errs[fmt.Sprintf("indicators[%d].target", len(inds))] = err.Error()
 		}
-		inds = append(inds, map[string]any{"name": strings.TrimSpace(row.Name), "target": t, "unit": strings.TrimSpace(row.Unit)})
+		ind := map[string]any{"name": strings.TrimSpace(row.Name), "target": t, "unit": strings.TrimSpace(row.Unit)}
+		if row.Type != "" {
+			ind["type"] = row.Type
+		}
+		inds = append(inds, ind)
 	}
 	b := map[string]any{
 		"title": v.Title, "description": v.Description, "category": v.Category, "amount_idr": amount,
@@ -162,6 +168,7 @@ func (v formValues) body(withCycle bool) (map[string]any, map[string]string) {
 	if withCycle {
 		b["cycle_id"], b["region_code"] = v.CycleID, v.RegionCode
 	}
+	v.dossierBody(b, errs)
 	return b, errs
 }
 
@@ -171,6 +178,7 @@ func (v *formValues) padIndicators(extra int) {
 		v.Indicators = append(v.Indicators, indicatorRow{})
 		extra--
 	}
+	v.padRAB()
 }
 
 // formChoices fills the form's pick lists: cycles, the regions the user may
@@ -348,8 +356,9 @@ func valuesOf(p proposalView) formValues {
 		v.Amount = strings.TrimPrefix(rupiah(p.AmountIDR), "Rp ")
 	}
 	for _, ind := range p.Indicators {
-		v.Indicators = append(v.Indicators, indicatorRow{Name: ind.Name, Target: number(ind.Target), Unit: ind.Unit})
+		v.Indicators = append(v.Indicators, indicatorRow{Name: ind.Name, Target: number(ind.Target), Unit: ind.Unit, Type: ind.Type})
 	}
+	v.dossierForm = dossierFormOf(p.dossierView)
 	return v
 }
 

@@ -44,6 +44,7 @@ func (h *Handler) parseTemplates() error {
 			return c.Label()
 		},
 		"funding": func(f domain.FundingSource) string { return f.Label() },
+		"origin":  func(o domain.Origin) string { return o.Label() },
 		"role": func(r domain.Role) string {
 			if r == "system" {
 				return "sistem"

@@ -61,6 +61,7 @@ func (p Proposal) ValidateDraft(v *Validation) {
 			v.Add(f+".target", "Target paling besar %d; periksa kelebihan angka nol.", MaxTarget)
 		}
 	}
+	p.validateDossier(v)
 }
 
 // ValidateComplete is ValidateDraft plus what submit needs: every field a

@@ -19,6 +19,8 @@ type Indicator struct {
 	// TargetIndicator names the register target the indicator contributes
 	// to (issue 18); its Target is then a number of koperasi.
 	TargetIndicator RegisterIndicator `json:"target_indicator,omitempty"`
+	// Type is output or outcome (issue 21); empty on older proposals.
+	Type string `json:"type,omitempty"`
 }
 
 // Proposal is the representation of a proposal that the API contract (api/openapi.yaml) answers
@@ -51,6 +53,11 @@ type Proposal struct {
 	// BeneficiariesKoperasi are the ids of the register's koperasi the
 	// proposal serves (issue 18), all within its region.
 	BeneficiariesKoperasi []string `json:"beneficiaries_koperasi"`
+	// The dossier (issue 21, internal/domain/dossier.go).
+	Number    string    `json:"number"`
+	RAB       []RABLine `json:"rab"`
+	Locations []string  `json:"locations"`
+	Origin    Origin    `json:"origin"`
 }
 
 // ProposalEvent is one line of a proposal's audit trail: who did what, in

@@ -34,7 +34,9 @@ var LabelHeader = []string{"nama_kategori", "nama_sumber_dana", "nama_tahapan",
 }
 
 // FullHeader is the header both formats write: Header, then LabelHeader.
-func FullHeader() []string { return append(slices.Clone(Header), LabelHeader...) }
+func FullHeader() []string {
+	return append(append(slices.Clone(Header), LabelHeader...), DossierHeader...)
+}
 
 // Column positions in Header, for the XLSX writer and the decision reader.
 const (
@@ -63,6 +65,12 @@ const (
 	colNamaSumberDana
 	colNamaTahapan
 	colKoperasiPenerima
+	// The dossier's columns (issue 21, DossierHeader).
+	colNomorUsulan
+	colAsalUsulan
+	colNamaAsalUsulan
+	colLokasi
+	colJumlahRAB
 	columnCount
 )
 
@@ -132,6 +140,7 @@ func record(no int, r store.ConsolidatedRow) []string {
 		rakordaDecision(r.RakordaAction),
 		r.Category.Label(), r.FundingSource.Label(), r.Stage.Label(),
 		strings.Join(r.BeneficiariesKoperasi, IndicatorSeparator),
+		r.Number, string(r.Origin), r.Origin.Label(), strings.Join(r.Locations, IndicatorSeparator), rabTotal(r),
 	}
 }
 

@@ -140,9 +140,11 @@ func TestReadDecisionsXLSX(t *testing.T) {
 		f, err := excelize.OpenReader(bytes.NewReader(exported.Bytes()))
 		require.NoError(t, err)
 		defer f.Close()
+		// The decision columns go after the export's last column (AC since
+		// the dossier's columns, issue 21).
 		for sheet, values := range cells {
-			require.NoError(t, f.SetCellValue(sheet, "Z1", export.DecisionColumn))
-			require.NoError(t, f.SetCellValue(sheet, "AA1", "Komentar"))
+			require.NoError(t, f.SetCellValue(sheet, "AE1", export.DecisionColumn))
+			require.NoError(t, f.SetCellValue(sheet, "AF1", "Komentar"))
 			for cell, v := range values {
 				require.NoError(t, f.SetCellValue(sheet, cell, v))
 			}
@@ -154,8 +156,8 @@ func TestReadDecisionsXLSX(t *testing.T) {
 	// Sheet 73: row 2 s-2, row 3 s-1, row 4 subtotal, row 5 total.
 	// Sheet 74: row 2 u-prov, 3 subtotal, 4 u-ksel-2, 5 u-ksel-1, 6 u-ksel-dec, 7 u-ksel-old.
 	ds, err := export.ReadDecisions(ctx, db, bytes.NewReader(answer(map[string]map[string]string{
-		"73 Sulawesi Selatan":  {"Z2": "danai", "Z3": "Tolak", "AA3": "Tidak sesuai prioritas nasional"},
-		"74 Sulawesi Tenggara": {"Z7": "danai"},
+		"73 Sulawesi Selatan":  {"AE2": "danai", "AE3": "Tolak", "AF3": "Tidak sesuai prioritas nasional"},
+		"74 Sulawesi Tenggara": {"AE7": "danai"},
 	})), export.XLSX)
 	require.NoError(t, err)
 	require.Equal(t, []export.Decision{
@@ -167,8 +169,8 @@ func TestReadDecisionsXLSX(t *testing.T) {
 	// A decision on a subtotal row, a reason missing, a proposal past the
 	// ministry: each named with its sheet and row.
 	_, err = export.ReadDecisions(ctx, db, bytes.NewReader(answer(map[string]map[string]string{
-		"73 Sulawesi Selatan":  {"Z3": "tolak", "Z4": "danai"},
-		"74 Sulawesi Tenggara": {"Z2": "tolak", "AA2": "Terlambat"},
+		"73 Sulawesi Selatan":  {"AE3": "tolak", "AE4": "danai"},
+		"74 Sulawesi Tenggara": {"AE2": "tolak", "AF2": "Terlambat"},
 	})), export.XLSX)
 	fields := fieldErrors(t, err)
 	require.Len(t, fields, 3)

@@ -23,7 +23,7 @@ const designHeader = "no,kode_provinsi,provinsi,kode_kabkota,kabkota,kode_kecama
 
 // exportHeader is designHeader with the label columns for people appended
 // (issue 22): DESIGN.md's columns keep their places and codes.
-const exportHeader = designHeader + ",nama_kategori,nama_sumber_dana,nama_tahapan,koperasi_penerima"
+const exportHeader = designHeader + ",nama_kategori,nama_sumber_dana,nama_tahapan,koperasi_penerima,nomor_usulan,asal_usulan,nama_asal_usulan,lokasi,jumlah_rab"
 
 func readCSV(t *testing.T, b []byte) (header string, rows []map[string]string) {
 	t.Helper()
@@ -77,7 +77,10 @@ func TestConsolidatedCSV(t *testing.T) {
 			"nama_kategori": "Pelatihan", "nama_sumber_dana": domain.FundingSource("apbd_provinsi").Label(),
 			"nama_tahapan":      domain.StageMinistry.Label(),
 			"koperasi_penerima": "kop-a; kop-b",
+			"nomor_usulan":      "74.05.03/2027/0002", "asal_usulan": "musrenbang_kecamatan", "nama_asal_usulan": "Musrenbang Kecamatan",
+			"lokasi": "74.05.03.2001; 74.05.03.2002", "jumlah_rab": "150000000",
 		}, byID["u-ksel-2"])
+		require.Equal(t, []string{"", "", ""}, []string{byID["u-prov"]["nomor_usulan"], byID["u-prov"]["lokasi"], byID["u-prov"]["jumlah_rab"]}, "no dossier: empty, not zero")
 		require.NotEqual(t, "apbd_provinsi", byID["u-ksel-2"]["nama_sumber_dana"], "a label, not the code again")
 		// A provincial proposal has no kab/kota or kecamatan.
 		require.Equal(t, []string{"", "", "", ""}, []string{byID["u-prov"]["kode_kabkota"], byID["u-prov"]["kabkota"], byID["u-prov"]["kode_kecamatan"], byID["u-prov"]["kecamatan"]})

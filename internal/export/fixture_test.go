@@ -64,7 +64,8 @@ type fx struct {
 	priority                       int
 	indicators                     []domain.Indicator
 	rakorda                        domain.Action
-	koperasi                       []string // issue 18: beneficiaries_koperasi
+	koperasi                       []string         // issue 18: beneficiaries_koperasi
+	dossier                        *domain.Proposal // Number, Origin, Locations, RAB (issue 21)
 }
 
 // put records p's history through RecordTransition, as the workflow does:
@@ -81,6 +82,9 @@ func put(t testing.TB, db *store.DB, f fx, at time.Time) {
 	}
 	if f.consolidated >= 0 {
 		p.Consolidated, p.ConsolidatedAmountIDR = true, f.consolidated
+	}
+	if d := f.dossier; d != nil {
+		p.Number, p.Origin, p.Locations, p.RAB = d.Number, d.Origin, d.Locations, d.RAB
 	}
 	events := []domain.ProposalEvent{{Action: "create", ToStage: domain.StageDraft, Actor: planner, At: at}}
 	if f.rakorda != "" {
@@ -114,7 +118,9 @@ func seedLists(t testing.TB, db *store.DB) (listed74, listed73 []string) {
 		// 74-2027, in list order: provincial first, then Konawe Selatan
 		// (74.05) by program then priority, then Kota Kendari (74.71).
 		{id: "u-prov", cycle: "74-2027", region: "74", title: "Pelatihan SDM koperasi lintas kabupaten", sipd: "2.17.05.1.01.0001", stage: domain.StageSIPDMapping, amount: 300_000_000, consolidated: 250_000_000, priority: 4, indicators: one, rakorda: domain.ActionAccept},
-		{id: "u-ksel-2", cycle: "74-2027", region: "74.05.03", title: "Pelatihan kewirausahaan koperasi", sipd: "2.17.05.2.01.0001", stage: domain.StageMinistry, amount: 150_000_000, consolidated: 120_000_000, priority: 2, indicators: two, rakorda: domain.ActionAccept, koperasi: []string{"kop-a", "kop-b"}},
+		{id: "u-ksel-2", cycle: "74-2027", region: "74.05.03", title: "Pelatihan kewirausahaan koperasi", sipd: "2.17.05.2.01.0001", stage: domain.StageMinistry, amount: 150_000_000, consolidated: 120_000_000, priority: 2, indicators: two, rakorda: domain.ActionAccept, koperasi: []string{"kop-a", "kop-b"},
+			dossier: &domain.Proposal{Number: "74.05.03/2027/0002", Origin: "musrenbang_kecamatan", Locations: []string{"74.05.03.2001", "74.05.03.2002"},
+				RAB: []domain.RABLine{{Uraian: "Pelatihan", Volume: 40, Satuan: "orang", HargaSatuanIDR: 3_000_000, JumlahIDR: 120_000_000}, {Uraian: "Modul", Volume: 1, Satuan: "paket", HargaSatuanIDR: 30_000_000, JumlahIDR: 30_000_000}}}},
 		{id: "u-ksel-1", cycle: "74-2027", region: "74.05", title: "Fasilitasi perizinan usaha mikro", sipd: "2.17.07.2.01.0003", stage: domain.StageFinal, amount: 90_000_001, consolidated: 87_654_321, priority: 1, indicators: one, rakorda: domain.ActionAccept},
 		{id: "u-ksel-dec", cycle: "74-2027", region: "74.05.01", title: "Bazar produk UMKM", sipd: "2.17.07.2.01.0004", stage: domain.StageDeclined, amount: 45_000_000, consolidated: 40_000_000, priority: 3, indicators: one, rakorda: domain.ActionAccept},
 		{id: "u-ksel-old", cycle: "74-2027", region: "74.05.03", title: "=HYPERLINK(\"x\") Pendataan usaha mikro", sipd: "2.17.07.2.01.03", stage: domain.StageMinistry, amount: 10_000_000, consolidated: 10_000_000, priority: 5, indicators: nil, rakorda: domain.ActionAccept},

@@ -308,7 +308,8 @@ func (wb *workbook) close() error {
 }
 
 // Column widths of a province sheet, in FullHeader's order.
-var listWidths = []float64{6, 8, 20, 10, 28, 12, 20, 24, 44, 16, 20, 48, 32, 10, 12, 17, 17, 18, 9, 14, 12, 22, 26, 22, 30}
+var listWidths = []float64{6, 8, 20, 10, 28, 12, 20, 24, 44, 16, 20, 48, 32, 10, 12, 17, 17, 18, 9, 14, 12, 22, 26, 22, 30,
+	22, 20, 26, 30, 17} // the dossier's columns
 
 // Labels of the XLSX's summary rows and sheet; they are for people, so they
 // are Indonesian sentences rather than column codes.
@@ -503,6 +504,7 @@ func dataCells(cells []cell, no int, r store.ConsolidatedRow) []cell {
 	cells[colNamaTahapan] = text(r.Stage.Label(), styleDefault)
 	cells[colKoperasiPenerima] = text(strings.Join(r.BeneficiariesKoperasi, IndicatorSeparator), styleDefault)
 	cells[colKeputusanRakorda] = text(rakordaDecision(r.RakordaAction), styleDefault)
+	dossierCells(cells, r)
 	return cells
 }
 

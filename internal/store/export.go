@@ -63,6 +63,11 @@ type ConsolidatedRow struct {
 	RakordaAction domain.Action
 	// Issue 18: the register ids of the koperasi the proposal serves.
 	BeneficiariesKoperasi []string
+	// The dossier (issue 21).
+	Number    string
+	Origin    domain.Origin
+	Locations []string
+	RAB       []domain.RABLine
 }
 
 // ProgramCode is the program segment of the row's sub kegiatan code
@@ -105,7 +110,8 @@ SELECT p.id, p.cycle_id, c.fiscal_year, c.province_code, p.region_code, p.title,
        COALESCE((SELECT e.action FROM proposal_events e
                  WHERE e.proposal_id = p.id AND e.from_stage = 'rakorda' AND e.action IN ('accept', 'defer', 'reject')
                  ORDER BY e.seq DESC LIMIT 1), ''),
-       p.beneficiaries_koperasi
+       p.beneficiaries_koperasi,
+       p.number, p.origin, p.locations, p.rab
 FROM proposals p
 JOIN cycles c ON c.id = p.cycle_id
 LEFT JOIN regions prov ON prov.code = c.province_code
@@ -168,11 +174,13 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 		r                                       ConsolidatedRow
 		region, category, indicators, fs, stage string
 		rakorda, koperasi                       string
+		origin, locations, rab                  string
 	)
 	err := rows.Scan(&r.ProposalID, &r.CycleID, &r.FiscalYear, &r.ProvinceCode, &region, &r.Title, &category,
 		&r.SIPDCode, &indicators, &r.AmountIDR, &r.Consolidated, &r.ConsolidatedAmountIDR,
 		&fs, &r.Priority, &stage,
-		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda, &koperasi)
+		&r.ProvinceName, &r.KabKotaName, &r.KecamatanName, &r.SubKegiatanName, &rakorda, &koperasi,
+		&r.Number, &origin, &locations, &rab)
 	if err != nil {
 		return r, fmt.Errorf("scan consolidated row: %w", err)
 	}
@@ -192,6 +200,13 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	}
 	if len(ids) > 0 { // nil when none, as before issue 18
 		r.BeneficiariesKoperasi = ids
+	}
+	r.Origin = domain.Origin(origin)
+	if err := json.Unmarshal([]byte(locations), &r.Locations); err != nil {
+		return r, fmt.Errorf("decode locations of %s: %w", r.ProposalID, err)
+	}
+	if err := json.Unmarshal([]byte(rab), &r.RAB); err != nil {
+		return r, fmt.Errorf("decode rab of %s: %w", r.ProposalID, err)
 	}
 	return r, nil
 }

@@ -40,6 +40,11 @@ type proposalRow struct {
 	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
 	// Issue 18: JSON array of koperasi ids.
 	BeneficiariesKoperasi string
+	// The dossier (issue 21; store/dossier.go).
+	Number    string
+	RAB       string `gorm:"column:rab"`
+	Locations string
+	Origin    string
 }
 
 func (proposalRow) TableName() string { return "proposals" }
@@ -115,7 +120,7 @@ func proposalToRow(p domain.Proposal, seq int64) (proposalRow, error) {
 		Priority: p.Priority, Consolidated: p.Consolidated, ConsolidatedAmountIDR: p.ConsolidatedAmountIDR,
 		CreatedBy: p.CreatedBy, SubmittedBy: p.SubmittedBy, DueAt: utcPtr(p.DueAt), Overdue: p.Overdue,
 		Version: p.Version, Seq: seq, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
-	}, nil
+	}.withDossier(p)
 }
 
 func (r proposalRow) domain() (domain.Proposal, error) {
@@ -130,7 +135,7 @@ func (r proposalRow) domain() (domain.Proposal, error) {
 	if err != nil {
 		return domain.Proposal{}, fmt.Errorf("decode beneficiaries_koperasi of %s: %w", r.ID, err)
 	}
-	return domain.Proposal{
+	p := domain.Proposal{
 		BeneficiariesKoperasi: kop,
 		ID:                    r.ID, CycleID: r.CycleID, RegionCode: r.RegionCode, Title: r.Title, Description: r.Description,
 		Category: domain.Category(r.Category), AmountIDR: r.AmountIDR, FundingSource: domain.FundingSource(r.FundingSource),
@@ -138,7 +143,8 @@ func (r proposalRow) domain() (domain.Proposal, error) {
 		Priority: r.Priority, Consolidated: r.Consolidated, ConsolidatedAmountIDR: r.ConsolidatedAmountIDR,
 		CreatedBy: r.CreatedBy, SubmittedBy: r.SubmittedBy, DueAt: utcPtr(r.DueAt), Overdue: r.Overdue,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-	}, nil
+	}
+	return p, r.dossier(&p)
 }
 
 // IsForeignKeyViolation reports whether err says a referenced row (a cycle,
