@@ -33,6 +33,8 @@ func (h *Handler) parseTemplates() error {
 	funcs := template.FuncMap{
 		"rupiah":  rupiah,
 		"number":  number,
+		"jumlah":  func(v int64) string { return number(float64(v)) },
+		"sum":     func(a, b int64) float64 { return float64(a + b) },
 		"inc":     func(i int) int { return i + 1 },
 		"stage":   func(s domain.Stage) string { return s.Label() },
 		"action":  func(a domain.Action) string { return a.Label() },
@@ -56,6 +58,8 @@ func (h *Handler) parseTemplates() error {
 		"join":        strings.Join,
 		"roundStatus": func(st domain.RoundStatus) string { return st.Label() },
 		"roundAction": func(a domain.RoundAction) string { return a.Label() },
+		"milestone":   func(m domain.KMPMilestone) string { return m.Label() },
+		"unit":        func(u domain.KMPUnit) string { return u.Label() },
 		"roundNote": func(st domain.RoundStatus, a domain.RoundAction) bool {
 			t, _ := domain.RoundStep(st, a)
 			return t.Comment
@@ -66,7 +70,7 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi", "kmp", "kmp_desa", "kmp_mulai", "kmp_impor"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
