@@ -96,6 +96,27 @@ type kmpStartView struct {
 	FinishedAt *time.Time                     `json:"finished_at"`
 }
 
+// kmpJobStatus is a start job's status in Indonesian.
+func kmpJobStatus(st string) string {
+	switch st {
+	case "running":
+		return "berjalan"
+	case "done":
+		return "selesai"
+	case "failed":
+		return "gagal"
+	}
+	return st
+}
+
+// kmpEscalation names who a late KMP was escalated to.
+func kmpEscalation(to string) string {
+	if to == "" {
+		return "—"
+	}
+	return domain.Role(to).Label()
+}
+
 // kmpReachedLine is "237 terbentuk, 61 berbadan hukum, …": the dashboard's
 // one-line account of a region.
 func kmpReachedLine(c kmpCounts) string {

@@ -58,6 +58,8 @@ func (h *Handler) parseTemplates() error {
 		"join":        strings.Join,
 		"roundStatus": func(st domain.RoundStatus) string { return st.Label() },
 		"roundAction": func(a domain.RoundAction) string { return a.Label() },
+		"jobStatus":   kmpJobStatus,
+		"escalation":  kmpEscalation,
 		"milestone":   func(m domain.KMPMilestone) string { return m.Label() },
 		"unit":        func(u domain.KMPUnit) string { return u.Label() },
 		"roundNote": func(st domain.RoundStatus, a domain.RoundAction) bool {
