@@ -92,7 +92,7 @@ func SeedKMP(ctx context.Context, db *store.DB, now time.Time, drv KMPDriver) (i
 			defer func() { <-sem; wg.Done() }()
 			for o := 1; o <= reach; o++ {
 				m := domain.KMPMilestoneAt(o)
-				if err := drv.Record(ctx, code, m, kmpDemoFields(m, code, name, day(-40+5*o)), camat); err != nil {
+				if err := drv.Record(ctx, code, m, KMPDemoFields(m, code, name, day(-40+5*o)), camat); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = fmt.Errorf("KMP %s %s: %w", code, m, err)
@@ -110,8 +110,8 @@ func SeedKMP(ctx context.Context, db *store.DB, now time.Time, drv KMPDriver) (i
 	return n, first
 }
 
-// kmpDemoFields are plausible fields of milestone m on day.
-func kmpDemoFields(m domain.KMPMilestone, code, name string, day time.Time) domain.KMPFields {
+// KMPDemoFields are plausible fields of milestone m on day.
+func KMPDemoFields(m domain.KMPMilestone, code, name string, day time.Time) domain.KMPFields {
 	f := domain.KMPFields{Date: day.Format(domain.KMPDateLayout)}
 	digits := code[len(code)-4:]
 	switch m {
