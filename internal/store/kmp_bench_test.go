@@ -74,4 +74,3 @@ func BenchmarkKMPSummary(b *testing.B) {
 		})
 	}
 }
-
