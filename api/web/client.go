@@ -43,6 +43,9 @@ type apiCall struct {
 	query   url.Values
 	body    any
 	headers map[string]string
+	// raw, when set, is sent as is with rawType (a CSV upload) instead of body.
+	raw     []byte
+	rawType string
 }
 
 // apiResult is a successful answer: its status, headers and raw body.
@@ -65,6 +68,9 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 		}
 		body = bytes.NewReader(b)
 	}
+	if c.raw != nil {
+		body = bytes.NewReader(c.raw)
+	}
 	target := c.path
 	if len(c.query) > 0 {
 		target += "?" + c.query.Encode()
@@ -73,6 +79,9 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 	req.RemoteAddr = r.RemoteAddr
 	if _, raw := c.body.(io.Reader); c.body != nil && !raw {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.raw != nil {
+		req.Header.Set("Content-Type", c.rawType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

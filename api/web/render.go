@@ -40,6 +40,8 @@ func (h *Handler) parseTemplates() error {
 		"stage":         func(s domain.Stage) string { return s.Label() },
 		"action":        func(a domain.Action) string { return a.Label() },
 		"actionS":       eventLabel,
+		"jumlah":        func(v int64) string { return number(float64(v)) },
+		"sum":           func(a, b int64) float64 { return float64(a + b) },
 		"category": func(c domain.Category) string {
 			return c.Label()
 		},
@@ -61,6 +63,10 @@ func (h *Handler) parseTemplates() error {
 		"otpqr":       otpQR,
 		"roundStatus": func(st domain.RoundStatus) string { return st.Label() },
 		"roundAction": func(a domain.RoundAction) string { return a.Label() },
+		"jobStatus":   kmpJobStatus,
+		"escalation":  kmpEscalation,
+		"milestone":   func(m domain.KMPMilestone) string { return m.Label() },
+		"unit":        func(u domain.KMPUnit) string { return u.Label() },
 		"roundNote": func(st domain.RoundStatus, a domain.RoundAction) bool {
 			t, _ := domain.RoundStep(st, a)
 			return t.Comment

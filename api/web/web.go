@@ -110,6 +110,15 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /koperasi/impor/konfirmasi", h.authed(h.importConfirm))
 	h.mux.HandleFunc("GET /koperasi/dasbor", h.authed(h.koperasiDashboard))
 	h.mux.HandleFunc("GET /koperasi/{id}", h.authed(h.koperasiDetail))
+	h.mux.HandleFunc("GET /kmp", h.authed(h.kmpDashboard))
+	h.mux.HandleFunc("GET /kmp/ekspor", h.authed(h.kmpExport))
+	h.mux.HandleFunc("GET /kmp/desa/{code}", h.authed(h.kmpDesa))
+	h.mux.HandleFunc("POST /kmp/desa/{code}/tahap/{milestone}", h.authed(h.kmpRecord))
+	h.mux.HandleFunc("GET /kmp/mulai", h.authed(h.kmpStartPage))
+	h.mux.HandleFunc("POST /kmp/mulai", h.authed(h.kmpStart))
+	h.mux.HandleFunc("GET /kmp/mulai/{job}", h.authed(h.kmpStartProgress))
+	h.mux.HandleFunc("GET /kmp/impor", h.authed(h.kmpImportPage))
+	h.mux.HandleFunc("POST /kmp/impor", h.authed(h.kmpImport))
 	h.mux.HandleFunc("GET /admin/pengguna", h.authed(h.adminUsers))
 	h.mux.HandleFunc("POST /admin/pengguna", h.authed(h.createUser))
 	h.mux.HandleFunc("GET /admin/pengguna/{username}", h.authed(h.adminUser))
@@ -196,6 +205,12 @@ func validCSRF(r *http.Request, token string) bool {
 	}
 	if err := parse(); err != nil {
 		return false
+	}
+	// An upload (the KMP import) carries the token in its multipart body.
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return false
+		}
 	}
 	got := r.PostForm.Get(csrfField)
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1

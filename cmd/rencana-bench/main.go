@@ -22,7 +22,11 @@ func main() {
 	if len(args) > 0 && args[0] == "bench" { // `rencana-bench bench ...` as `rencana bench ...` was
 		args = args[1:]
 	}
-	if err := runBench(ctx, args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	run := runBench
+	if len(args) > 0 && args[0] == "kmp" { // issue 19: the KMP bulk start
+		run, args = runKMPBench, args[1:]
+	}
+	if err := run(ctx, args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "rencana-bench:", err)
 		}

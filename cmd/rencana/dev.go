@@ -160,7 +160,7 @@ func runDev(ctx context.Context, args []string, getenv func(string) string, stdo
 	}()
 
 	// After the worker: the demo cycle is opened through its workflow.
-	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, demoRounds{tc}, log)
+	creds, err := ensureDevAccounts(ctx, cfg, db, authz, demoCycleOpener(tc, db), !noDemo, demoRounds{tc}, demoKMP{tc}, log)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,24 @@ func (d demoRounds) Act(ctx context.Context, kabkota string, year int, action do
 	return err
 }
 
-func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, rounds demo.RoundDriver, log *slog.Logger) (creds devCredentials, err error) {
+// demoKMP drives the demo's KMP workflows: the bulk start job, waited
+// for, and milestone Updates.
+type demoKMP struct{ tc client.Client }
+
+func (d demoKMP) Start(ctx context.Context, job store.KMPStartJob) error {
+	run, err := workflows.StartKMPJob(ctx, d.tc, workflows.KMPStartInput{Job: job})
+	if err != nil {
+		return err
+	}
+	return run.Get(ctx, nil)
+}
+
+func (d demoKMP) Record(ctx context.Context, code string, m domain.KMPMilestone, f domain.KMPFields, actor domain.Actor) error {
+	_, err := workflows.RecordKMPMilestone(ctx, d.tc, code, "demo:"+code+":"+string(m), workflows.KMPMilestoneRequest{Actor: actor, Milestone: m, Fields: f})
+	return err
+}
+
+func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, authz *policies.Enforcer, open demo.CycleOpener, withDemo bool, rounds demo.RoundDriver, kmp demo.KMPDriver, log *slog.Logger) (creds devCredentials, err error) {
 	path := filepath.Join(cfg.DataDir, "credentials.txt")
 	creds = readCredentials(path)
 	if cfg.AdminPassword != "" {
@@ -259,6 +276,14 @@ func ensureDevAccounts(ctx context.Context, cfg config.Config, db *store.DB, aut
 			log.Warn("demo register not loaded", "err", err)
 		} else {
 			log.Info("demo register created", "koperasi_years", n)
+		}
+		if kmp != nil {
+			start := time.Now()
+			if n, err := demo.SeedKMP(ctx, db, time.Now(), kmp); err != nil {
+				log.Warn("demo KMP not formed", "err", err)
+			} else {
+				log.Info("demo KMP formed", "kabkota", demo.KMPKabKota, "milestones", n, "seconds", time.Since(start).Seconds())
+			}
 		}
 		if err := os.WriteFile(path, []byte("admin="+creds.Admin+"\ndemo="+creds.Demo+"\n"), 0o600); err != nil {
 			return creds, err
@@ -300,6 +325,13 @@ func printBanner(w io.Writer, cfg config.Config, uiURL string, creds devCredenti
 	}
 	fmt.Fprintf(w, "  Demo users (password %s): ", creds.Demo)
 	for i, u := range demo.Users {
+		if i > 0 {
+			fmt.Fprint(w, ", ")
+		}
+		fmt.Fprintf(w, "%s (%s)", u.Username, u.Role)
+	}
+	fmt.Fprint(w, "\n  Koperasi Merah Putih (Kota Kendari): ")
+	for i, u := range demo.KMPUsers {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
 		}

@@ -91,7 +91,7 @@ type CycleOpener func(ctx context.Context, c domain.Cycle) (domain.Cycle, error)
 // it can be moved, given ceilings and locked like any other; with nil only
 // its row is written, as for a database without Temporal.
 func Seed(ctx context.Context, db *store.DB, g Granter, password string, now time.Time, open CycleOpener) (domain.Cycle, error) {
-	for _, u := range Users {
+	for _, u := range append(append([]User{}, Users...), KMPUsers...) {
 		if err := createUser(ctx, db, g, u.Username, u.FullName, password, domain.Grant{Role: u.Role, Scope: u.Scope}); err != nil {
 			return domain.Cycle{}, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
