@@ -44,6 +44,7 @@ func TestBrowserSetupPages(t *testing.T) {
 
 	ctx, cancel := newBrowser(t)
 	defer cancel()
+	require.NoError(t, chromedp.Run(ctx)) // the browser starts on ctx, not on a step's shorter context
 	var failures []string
 	axe := func(path string) chromedp.Action {
 		return chromedp.ActionFunc(func(c2 context.Context) error {
