@@ -43,6 +43,9 @@ type apiCall struct {
 	query   url.Values
 	body    any
 	headers map[string]string
+	// raw, when not nil, is sent as is with contentType (an upload).
+	raw         []byte
+	contentType string
 }
 
 // apiResult is a successful answer: its status, headers and raw body.
@@ -63,6 +66,9 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 		}
 		body = bytes.NewReader(b)
 	}
+	if c.raw != nil {
+		body = bytes.NewReader(c.raw)
+	}
 	target := c.path
 	if len(c.query) > 0 {
 		target += "?" + c.query.Encode()
@@ -71,6 +77,9 @@ func (h *Handler) call(r *http.Request, token string, c apiCall, out any) (*apiR
 	req.RemoteAddr = r.RemoteAddr
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.raw != nil {
+		req.Header.Set("Content-Type", c.contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

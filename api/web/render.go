@@ -66,7 +66,7 @@ func (h *Handler) parseTemplates() error {
 		return err
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi", "cycle_new", "ceilings", "bumdes"} {
+	for _, name := range []string{"login", "tasks", "proposals", "proposal_form", "proposal", "cycles", "cycle", "status", "admin_users", "admin_user", "rakorda", "consolidation", "exports", "account", "notifications", "delegations", "koperasi", "cycle_new", "ceilings", "bumdes", "decisions"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)

@@ -100,6 +100,9 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("GET /siklus/{id}/konsolidasi", h.authed(h.consolidation))
 	h.mux.HandleFunc("GET /ekspor", h.authed(h.exportsPage))
 	h.mux.HandleFunc("GET /ekspor/unduh", h.authed(h.exportFile))
+	h.mux.HandleFunc("GET /ekspor/keputusan", h.authed(h.decisionsPage))
+	h.mux.HandleFunc("POST /ekspor/keputusan", h.authed(h.previewDecisions))
+	h.mux.HandleFunc("POST /ekspor/keputusan/catat", h.authed(h.recordDecisions))
 	h.mux.HandleFunc("GET /notifikasi", h.authed(h.notifications))
 	h.mux.HandleFunc("POST /notifikasi/baca", h.authed(h.markRead))
 	h.mux.HandleFunc("GET /delegasi", h.authed(h.delegations))
@@ -185,7 +188,12 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func validCSRF(r *http.Request, token string) bool {
-	if err := r.ParseForm(); err != nil {
+	parse := r.ParseForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// An upload form: its fields, the token among them, are parts.
+		parse = func() error { return r.ParseMultipartForm(maxUploadMemory) }
+	}
+	if err := parse(); err != nil {
 		return false
 	}
 	got := r.PostForm.Get(csrfField)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,6 +142,29 @@ func TestBrowserSetupPages(t *testing.T) {
 		chromedp.SetValue(`input[name=region_code]`, "74.05.03.2001", chromedp.ByQuery),
 		submit(`form.bumdes-form button[type=submit]`),
 		chromedp.Text(`table.bumdes`, &listed, chromedp.ByQuery)))
+	require.NoError(t, chromedp.Run(ctx, logout()))
+
+	// The ministry's answer: a file with bad rows is refused row by row,
+	// in the file's order, before anything is recorded.
+	answers := filepath.Join(t.TempDir(), "jawaban.csv")
+	require.NoError(t, os.WriteFile(answers, []byte("proposal_id,keputusan_kementerian,alasan\nP-1,mungkin,\n,danai,\n"), 0o644))
+	var problems, noAnswer string
+	require.NoError(t, runSteps(ctx, loginAs(base, "penghubung.kemenkop", creds.Demo),
+		chromedp.Navigate(base+"/ekspor"), chromedp.Click(`a[href="/ekspor/keputusan"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`form.decisions-upload`, chromedp.ByQuery), axe("/ekspor/keputusan"),
+		chromedp.SetValue(`select[name=scope]`, cycleID, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[name=file]`, []string{answers}, chromedp.ByQuery),
+		chromedp.Click(`form.decisions-upload button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`ul.problems`, chromedp.ByQuery),
+		chromedp.Text(`ul.problems`, &problems, chromedp.ByQuery), axe("/ekspor/keputusan refused"),
+		chromedp.Evaluate(`document.querySelectorAll('form.decisions-confirm').length + ''`, &noAnswer),
+		logout(),
+		loginAs(base, "kadis.sultra", creds.Demo), chromedp.Navigate(base+"/ekspor/keputusan"),
+		chromedp.Text(`main`, &forbidden, chromedp.ByQuery)))
+	require.Regexp(t, `(?s)baris 2: keputusan_kementerian.*baris 3: proposal_id`, problems)
+	require.Equal(t, "0", noAnswer, "a refused file offers nothing to record")
+	require.Contains(t, forbidden, "Hanya penghubung kementerian")
+
 	require.Contains(t, codeErr, "bukan kode desa")
 	require.Contains(t, listed, "BUMDes Maju Bersama")
 	require.True(t, strings.Contains(listed, "kopi"))
