@@ -92,6 +92,7 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /siklus/{id}/pagu", h.authed(h.setCeilings))
 	h.mux.HandleFunc("GET /siklus/{id}/bumdes", h.authed(h.bumdes))
 	h.mux.HandleFunc("POST /siklus/{id}/bumdes", h.authed(h.createBUMDes))
+	h.mux.HandleFunc("POST /siklus/{id}/bumdes/impor", h.authed(h.importBUMDes))
 	h.mux.HandleFunc("POST /siklus/{id}/jadwal", h.authed(h.moveCalendar))
 	h.mux.HandleFunc("POST /siklus/{id}/kunci", h.authed(h.lockCycle))
 	h.mux.HandleFunc("GET /siklus/{id}/rakorda", h.authed(h.rakorda))

@@ -128,7 +128,11 @@ func TestBrowserSetupPages(t *testing.T) {
 	require.Contains(t, rowText, "2.000.000.000")
 
 	// BUMDes: a code that is no desa refused, then recorded.
-	var codeErr, listed string
+	var codeErr, listed, importErr, imported string
+	badCSV := filepath.Join(t.TempDir(), "bumdes-salah.csv")
+	goodCSV := filepath.Join(t.TempDir(), "bumdes.csv")
+	require.NoError(t, os.WriteFile(badCSV, []byte("kode_desa,nama_bumdes,jenis_usaha,kata_kunci\n74.05,BUMDes Tirta Andoolo,Air minum,air\n74.05.03.2001,BUMDes Tirta Andoolo,Air minum,\n"), 0o644))
+	require.NoError(t, os.WriteFile(goodCSV, []byte("kode_desa,nama_bumdes,jenis_usaha,kata_kunci\n74.05.03.2001,BUMDes Tirta Andoolo,Air minum isi ulang,air minum;galon\n"), 0o644))
 	require.NoError(t, runSteps(ctx, loginAs(base, "perencana.konsel", creds.Demo),
 		chromedp.Navigate(base+"/siklus/"+cycleID+"/bumdes"), chromedp.WaitVisible(`form.bumdes-form`, chromedp.ByQuery), axe("/bumdes"),
 		chromedp.SendKeys(`input[name=region_code]`, "74.05", chromedp.ByQuery),
@@ -141,7 +145,18 @@ func TestBrowserSetupPages(t *testing.T) {
 		axe("/bumdes refused"),
 		chromedp.SetValue(`input[name=region_code]`, "74.05.03.2001", chromedp.ByQuery),
 		submit(`form.bumdes-form button[type=submit]`),
-		chromedp.Text(`table.bumdes`, &listed, chromedp.ByQuery)))
+		chromedp.Text(`table.bumdes`, &listed, chromedp.ByQuery),
+		axe("/bumdes import"),
+		chromedp.SetUploadFiles(`form.bumdes-import input[name=file]`, []string{badCSV}, chromedp.ByQuery),
+		chromedp.Click(`form.bumdes-import button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`ul.problems`, chromedp.ByQuery),
+		chromedp.Text(`ul.problems`, &importErr, chromedp.ByQuery),
+		chromedp.SetUploadFiles(`form.bumdes-import input[name=file]`, []string{goodCSV}, chromedp.ByQuery),
+		submit(`form.bumdes-import button[type=submit]`),
+		chromedp.Text(`table.bumdes`, &imported, chromedp.ByQuery)))
+	require.Regexp(t, `(?s)baris 2: kode_desa.*baris 3: kata_kunci`, importErr)
+	require.NotContains(t, listed, "BUMDes Tirta")
+	require.Contains(t, imported, "BUMDes Tirta Andoolo")
 	require.NoError(t, chromedp.Run(ctx, logout()))
 
 	// The ministry's answer: a file with bad rows is refused row by row,
