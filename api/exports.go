@@ -341,14 +341,7 @@ func (s *Server) uploadDecisions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dryRun := false
-	switch c.QueryParam("dry_run") {
-	case "", "false":
-	case "true":
-		dryRun = true
-	default:
-		v.Add("dry_run", "Isi dry_run dengan true (pratinjau, tidak ada yang dicatat) atau false.")
-	}
+	dryRun := dryRunParam(c, &v)
 	if err := v.Err(); err != nil || !ok {
 		return err
 	}
@@ -584,4 +577,17 @@ func (s *Server) decisionFailure(c echo.Context, f decisionFailed, applied int) 
 		"Keputusan %s (usulan %s) tidak dapat dicatat: %s %d keputusan lain dari berkas ini sudah dicatat dan tetap berlaku. "+
 			"Setelah penyebabnya diatasi, unggah ulang berkas yang sama: keputusan yang sudah berlaku dilewati, sisanya dicatat.",
 		decisionRow(f.d), f.d.ProposalID, strings.TrimSpace(de.Message), applied)}
+}
+
+// dryRunParam reads ?dry_run= of an upload: true previews, nothing is
+// recorded; a value other than true or false is reported on v.
+func dryRunParam(c echo.Context, v *domain.Validation) bool {
+	switch c.QueryParam("dry_run") {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	v.Add("dry_run", "Isi dry_run dengan true (pratinjau, tidak ada yang dicatat) atau false.")
+	return false
 }

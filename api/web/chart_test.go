@@ -23,7 +23,7 @@ func TestBarChartEscapesLabels(t *testing.T) {
 func TestTemplatesParse(t *testing.T) {
 	h, err := New(Deps{})
 	require.NoError(t, err)
-	require.Len(t, h.pages, 17)
+	require.Len(t, h.pages, 21)
 }
 
 func TestSafeNext(t *testing.T) {

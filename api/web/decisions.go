@@ -81,27 +81,25 @@ func (h *Handler) renderDecisions(w http.ResponseWriter, r *http.Request, s *ses
 		h.fail(w, r, s, err)
 		return
 	}
-	years := map[int]bool{}
-	var ys []int
-	for _, c := range cycles {
-		if !years[c.FiscalYear] {
-			years[c.FiscalYear] = true
-			ys = append(ys, c.FiscalYear)
-		}
-	}
 	d := s.base("Jawaban kementerian", "ekspor")
 	d.Flash = r.URL.Query().Get("pesan")
 	var rows []string
 	if refusal != nil {
-		d.Error = refusal.message()
-		// Row by row, in the file's order (the API names "baris N: kolom").
-		for k, m := range refusal.Fields {
-			rows = append(rows, k+" — "+m)
-		}
-		sort.Slice(rows, func(i, j int) bool { return rowNumber(rows[i]) < rowNumber(rows[j]) })
+		d.Error, rows = refusal.message(), rowProblems(refusal.Fields)
 	}
-	d.Data = map[string]any{"Cycles": cycles, "Years": ys, "Scope": sc, "Problems": rows, "Preview": preview}
+	d.Data = map[string]any{"Cycles": cycles, "Years": fiscalYears(cycles), "Scope": sc, "Problems": rows, "Preview": preview}
 	h.render(w, r, "decisions", status, d)
+}
+
+// rowProblems lists a refused file's messages row by row, in the file's
+// order (the API names them "baris N: kolom").
+func rowProblems(fields map[string]string) []string {
+	rows := make([]string, 0, len(fields))
+	for k, m := range fields {
+		rows = append(rows, k+" — "+m)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rowNumber(rows[i]) < rowNumber(rows[j]) })
+	return rows
 }
 
 // rowNumber is N of "baris N: …" (or "sheet S baris N: …"), for ordering.
@@ -149,25 +147,14 @@ func (h *Handler) upload(r *http.Request, s *session, sc decisionScope, name str
 // previewDecisions reads the uploaded file and shows what it would record.
 func (h *Handler) previewDecisions(w http.ResponseWriter, r *http.Request, s *session) {
 	sc := postedScope(r)
-	var data []byte
-	name := ""
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 {
-			name = fhs[0].Filename
-			if fhs[0].Size > maxPageDecisions {
-				h.renderDecisions(w, r, s, http.StatusRequestEntityTooLarge, &problem{Title: "Berkas lebih dari 600 KB: bagi per siklus, atau unggah lewat API (POST /api/v1/exports/decisions)."}, sc, nil)
-				return
-			}
-			f, err := fhs[0].Open()
-			if err == nil {
-				data, err = io.ReadAll(f)
-				f.Close()
-			}
-			if err != nil {
-				h.fail(w, r, s, err)
-				return
-			}
-		}
+	name, size, data, err := uploadedFile(r, maxPageDecisions)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if size > maxPageDecisions {
+		h.renderDecisions(w, r, s, http.StatusRequestEntityTooLarge, &problem{Title: "Berkas lebih dari 600 KB: bagi per siklus, atau unggah lewat API (POST /api/v1/exports/decisions)."}, sc, nil)
+		return
 	}
 	if name == "" {
 		h.renderDecisions(w, r, s, http.StatusUnprocessableEntity, &problem{Title: "Pilih berkas jawaban (.csv atau .xlsx)."}, sc, nil)
@@ -209,4 +196,24 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, s *session, sc 
 	h.renderDecisions(w, r, s, http.StatusOK, nil, sc, map[string]any{
 		"Result": out, "Name": filepath.Base(name), "Data": base64.StdEncoding.EncodeToString(data),
 	})
+}
+
+// uploadedFile is the part named file of a multipart form post: its name,
+// its size and, when it is at most limit bytes, its content ("" and nil
+// when none was chosen).
+func uploadedFile(r *http.Request, limit int64) (name string, size int64, data []byte, err error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return "", 0, nil, nil
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size > limit {
+		return fh.Filename, fh.Size, nil, nil
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	defer f.Close()
+	data, err = io.ReadAll(f)
+	return fh.Filename, fh.Size, data, err
 }

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -318,19 +316,10 @@ func (h *Handler) createBUMDes(w http.ResponseWriter, r *http.Request, s *sessio
 // /api/v1/cycles/{id}/bumdes/import; a refused file is listed row by row.
 func (h *Handler) importBUMDes(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PathValue("id")
-	var data []byte
-	if r.MultipartForm != nil {
-		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 {
-			f, err := fhs[0].Open()
-			if err == nil {
-				data, err = io.ReadAll(f)
-				f.Close()
-			}
-			if err != nil {
-				h.fail(w, r, s, err)
-				return
-			}
-		}
+	_, _, data, err := uploadedFile(r, maxUploadMemory)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
 	}
 	if len(data) == 0 {
 		h.renderBUMDes(w, r, s, http.StatusUnprocessableEntity, &problem{Status: 422, Title: "Pilih berkas CSV usaha BUMDes."}, bumdesForm{})
@@ -339,19 +328,14 @@ func (h *Handler) importBUMDes(w http.ResponseWriter, r *http.Request, s *sessio
 	var res struct {
 		Saved int `json:"saved"`
 	}
-	_, err := h.call(r, s.token, apiCall{method: "POST", path: "/api/v1/cycles/" + url.PathEscape(id) + "/bumdes/import", raw: data, contentType: "text/csv"}, &res)
+	_, err = h.call(r, s.token, apiCall{method: "POST", path: "/api/v1/cycles/" + url.PathEscape(id) + "/bumdes/import", raw: data, contentType: "text/csv"}, &res)
 	if err != nil {
 		if !h.refusedForm(w, r, s, err) {
 			return
 		}
 		p := err.(*problem)
-		rows := make([]string, 0, len(p.Fields))
-		for k, m := range p.Fields {
-			rows = append(rows, k+" — "+m)
-		}
-		sort.Slice(rows, func(i, j int) bool { return rowNumber(rows[i]) < rowNumber(rows[j]) })
 		// Shown as a list under the import form, not beside the one-record form.
-		p.Fields = map[string]string{"import": strings.Join(rows, "\n")}
+		p.Fields = map[string]string{"import": strings.Join(rowProblems(p.Fields), "\n")}
 		h.renderBUMDes(w, r, s, p.Status, p, bumdesForm{})
 		return
 	}
