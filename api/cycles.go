@@ -58,6 +58,7 @@ func (s *Server) cycleRoutes(v1 *echo.Group, a []echo.MiddlewareFunc) {
 	v1.GET("/cycles/:id/consolidation", s.consolidation, a...)
 	v1.GET("/cycles/:id/bumdes", s.listBUMDes, a...)
 	v1.POST("/cycles/:id/bumdes", s.createBUMDes, a...)
+	v1.POST("/cycles/:id/bumdes/import", s.importBUMDes, a...)
 }
 
 // --- reading cycles ---------------------------------------------------------

@@ -278,6 +278,8 @@ type decisionItem struct {
 	Stage      domain.Stage  `json:"stage"`
 	Sheet      string        `json:"sheet,omitempty"`
 	Row        int           `json:"row"`
+	// Comment is the decision's reason as written in the file.
+	Comment string `json:"comment,omitempty"`
 }
 
 // decisionSummary answers an upload: what it recorded, and how many of
@@ -286,6 +288,9 @@ type decisionSummary struct {
 	Applied int            `json:"applied"`
 	Skipped int            `json:"skipped"`
 	Items   []decisionItem `json:"items"`
+	// DryRun marks a preview (?dry_run=true): Items are what the same file
+	// would record, nothing was recorded.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // decisionJob is a validated decision with the proposal it applies to and
@@ -336,6 +341,7 @@ func (s *Server) uploadDecisions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	dryRun := dryRunParam(c, &v)
 	if err := v.Err(); err != nil || !ok {
 		return err
 	}
@@ -369,6 +375,15 @@ func (s *Server) uploadDecisions(c echo.Context) error {
 	jobs, err := s.decisionJobs(c, scope, pending)
 	if err != nil {
 		return err
+	}
+	if dryRun {
+		// The same checks as a real upload have run; only the Updates are left out.
+		items := make([]decisionItem, len(jobs))
+		for i, j := range jobs {
+			t, _ := domain.FindTransition(domain.StageMinistry, j.d.Action)
+			items[i] = decisionItem{ProposalID: j.d.ProposalID, Action: j.d.Action, Stage: t.Next(), Sheet: j.d.Sheet, Row: j.d.Row, Comment: j.d.Comment}
+		}
+		return c.JSON(http.StatusOK, decisionSummary{Skipped: len(done), Items: items, DryRun: true})
 	}
 	items, failed := s.applyDecisions(context.WithoutCancel(ctx), jobs)
 	s.log.Info("ministry decisions uploaded", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "user", user,
@@ -526,7 +541,7 @@ func (s *Server) applyDecisions(ctx context.Context, jobs []decisionJob) ([]deci
 					mu.Unlock()
 					return
 				}
-				results[i] = &decisionItem{ProposalID: j.d.ProposalID, Action: j.d.Action, Stage: out.Stage, Sheet: j.d.Sheet, Row: j.d.Row}
+				results[i] = &decisionItem{ProposalID: j.d.ProposalID, Action: j.d.Action, Stage: out.Stage, Sheet: j.d.Sheet, Row: j.d.Row, Comment: j.d.Comment}
 			}
 		}()
 	}
@@ -562,4 +577,17 @@ func (s *Server) decisionFailure(c echo.Context, f decisionFailed, applied int) 
 		"Keputusan %s (usulan %s) tidak dapat dicatat: %s %d keputusan lain dari berkas ini sudah dicatat dan tetap berlaku. "+
 			"Setelah penyebabnya diatasi, unggah ulang berkas yang sama: keputusan yang sudah berlaku dilewati, sisanya dicatat.",
 		decisionRow(f.d), f.d.ProposalID, strings.TrimSpace(de.Message), applied)}
+}
+
+// dryRunParam reads ?dry_run= of an upload: true previews, nothing is
+// recorded; a value other than true or false is reported on v.
+func dryRunParam(c echo.Context, v *domain.Validation) bool {
+	switch c.QueryParam("dry_run") {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	}
+	v.Add("dry_run", "Isi dry_run dengan true (pratinjau, tidak ada yang dicatat) atau false.")
+	return false
 }

@@ -532,6 +532,18 @@ func TestMinistryDecisionsUpload(t *testing.T) {
 			b: {"tolak", "Di luar prioritas nasional tahun ini", ""},
 			c: {"DANAI", "Prioritas nasional", ""},
 		})
+		// The preview: the same checks, what would be recorded, nothing recorded.
+		r = e.upload(liaison, "cycle_id="+c74+"&dry_run=true", "jawaban.csv", good)
+		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
+		require.Equal(t, true, r.body["dry_run"])
+		require.EqualValues(t, 0, r.body["applied"])
+		require.Equal(t, []string{c + ":fund:sipd_mapping", a + ":fund:sipd_mapping", b + ":decline:declined"}, summaryItems(t, r))
+		require.Equal(t, "Di luar prioritas nasional tahun ini", items(r)[2].(map[string]any)["comment"])
+		require.Equal(t, before, e.stages(all...), "a preview records nothing")
+		require.Empty(t, e.decisionEvents(all...))
+		requireField(t, e.upload(liaison, "cycle_id="+c74+"&dry_run=ya", "jawaban.csv", good), "dry_run")
+		requireField(t, e.upload(liaison, "cycle_id="+c74+"&dry_run=true", "jawaban.csv", bad), "baris 4: alasan")
+
 		r = e.upload(liaison, "cycle_id="+c74, "jawaban.csv", good)
 		require.Equal(t, http.StatusOK, r.Code, r.Body.String())
 		require.EqualValues(t, 3, r.body["applied"])

@@ -174,14 +174,7 @@ func (s *Server) importKoperasi(c echo.Context) error {
 	if err != nil {
 		addInvalid(&v, err)
 	}
-	dry := false
-	switch c.QueryParam("dry_run") {
-	case "", "false":
-	case "true":
-		dry = true
-	default:
-		v.Add("dry_run", "Isi dengan true atau false.")
-	}
+	dry := dryRunParam(c, &v)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +32,32 @@ type notificationView struct {
 	Subject    string     `json:"subject"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ReadAt     *time.Time `json:"read_at"`
+	// DataRound and KMPRegionCode name what a notification that is not
+	// about a proposal is about, so the page can link to it.
+	DataRound     *dataRoundRef `json:"data_round,omitempty"`
+	KMPRegionCode string        `json:"kmp_region_code,omitempty"`
+}
+
+type dataRoundRef struct {
+	RegionCode string `json:"region_code"`
+	Year       int    `json:"year"`
+}
+
+// aboutOf reads the subject of a data-round or KMP notification from its
+// ID, which those workflows build from their own workflow ID
+// ("data/<kabkota>/<year>/<seq>/<kind>", "kmp/<desa>/<seq>/<kind>"), so
+// no column is needed for it.
+func aboutOf(n domain.Notification) (*dataRoundRef, string) {
+	parts := strings.Split(n.ID, "/")
+	switch {
+	case len(parts) == 5 && parts[0] == "data":
+		if y, err := strconv.Atoi(parts[2]); err == nil {
+			return &dataRoundRef{RegionCode: parts[1], Year: y}, ""
+		}
+	case len(parts) == 4 && parts[0] == "kmp":
+		return nil, parts[1]
+	}
+	return nil, ""
 }
 
 type notificationList struct {
@@ -83,6 +111,9 @@ func (s *Server) listNotifications(c echo.Context) error {
 	for i, n := range items {
 		out.Items[i] = notificationView{ID: n.ID, Kind: n.Kind, ProposalID: n.ProposalID, Text: n.Message,
 			Subject: n.Subject, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
+		if n.ProposalID == "" {
+			out.Items[i].DataRound, out.Items[i].KMPRegionCode = aboutOf(n.Notification)
+		}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -317,16 +317,8 @@ func (h *Handler) exportsPage(w http.ResponseWriter, r *http.Request, s *session
 		h.fail(w, r, s, err)
 		return
 	}
-	years := map[int]bool{}
-	var ys []int
-	for _, c := range cycles {
-		if !years[c.FiscalYear] {
-			years[c.FiscalYear] = true
-			ys = append(ys, c.FiscalYear)
-		}
-	}
 	d := s.base("Ekspor", "ekspor")
-	d.Data = map[string]any{"Cycles": cycles, "Years": ys, "National": s.user.has(domain.RolePenghubungKementrian, domain.RoleAdmin)}
+	d.Data = map[string]any{"Cycles": cycles, "Years": fiscalYears(cycles), "National": s.user.has(domain.RolePenghubungKementrian, domain.RoleAdmin)}
 	h.render(w, r, "exports", http.StatusOK, d)
 }
 
@@ -348,4 +340,17 @@ func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	h.download(w, r, s, path, q)
+}
+
+// fiscalYears lists the fiscal years of cycles, each once, in their order.
+func fiscalYears(cycles []cycleView) []int {
+	seen := map[int]bool{}
+	var ys []int
+	for _, c := range cycles {
+		if !seen[c.FiscalYear] {
+			seen[c.FiscalYear] = true
+			ys = append(ys, c.FiscalYear)
+		}
+	}
+	return ys
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -15,12 +16,23 @@ type notificationView struct {
 	Subject    string     `json:"subject"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ReadAt     *time.Time `json:"read_at"`
+	DataRound  *struct {
+		RegionCode string `json:"region_code"`
+		Year       int    `json:"year"`
+	} `json:"data_round"`
+	KMPRegionCode string `json:"kmp_region_code"`
 }
 
-// Link is where the notification leads: its proposal, else the cycles.
+// Link is where the notification leads: its proposal, its data round or
+// Koperasi Merah Putih in the register, else the cycles.
 func (n notificationView) Link() string {
-	if n.ProposalID != "" {
+	switch {
+	case n.ProposalID != "":
 		return "/usulan/" + url.PathEscape(n.ProposalID)
+	case n.DataRound != nil:
+		return "/koperasi?" + url.Values{"wilayah": {n.DataRound.RegionCode}, "tahun": {strconv.Itoa(n.DataRound.Year)}}.Encode()
+	case n.KMPRegionCode != "":
+		return "/koperasi?" + url.Values{"wilayah": {n.KMPRegionCode}}.Encode()
 	}
 	return "/siklus"
 }

@@ -88,6 +88,13 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /usulan/{id}/aksi/{action}", h.authed(h.act))
 	h.mux.HandleFunc("GET /siklus", h.authed(h.cycles))
 	h.mux.HandleFunc("GET /siklus/{id}", h.authed(h.cycle))
+	h.mux.HandleFunc("GET /siklus/baru", h.authed(h.newCycle))
+	h.mux.HandleFunc("POST /siklus/baru", h.authed(h.createCycle))
+	h.mux.HandleFunc("GET /siklus/{id}/pagu", h.authed(h.ceilings))
+	h.mux.HandleFunc("POST /siklus/{id}/pagu", h.authed(h.setCeilings))
+	h.mux.HandleFunc("GET /siklus/{id}/bumdes", h.authed(h.bumdes))
+	h.mux.HandleFunc("POST /siklus/{id}/bumdes", h.authed(h.createBUMDes))
+	h.mux.HandleFunc("POST /siklus/{id}/bumdes/impor", h.authed(h.importBUMDes))
 	h.mux.HandleFunc("POST /siklus/{id}/jadwal", h.authed(h.moveCalendar))
 	h.mux.HandleFunc("POST /siklus/{id}/kunci", h.authed(h.lockCycle))
 	h.mux.HandleFunc("GET /siklus/{id}/rakorda", h.authed(h.rakorda))
@@ -98,6 +105,9 @@ func New(d Deps) (*Handler, error) {
 	h.mux.HandleFunc("POST /siklus/{id}/target", h.authed(h.setTargets))
 	h.mux.HandleFunc("GET /ekspor", h.authed(h.exportsPage))
 	h.mux.HandleFunc("GET /ekspor/unduh", h.authed(h.exportFile))
+	h.mux.HandleFunc("GET /ekspor/keputusan", h.authed(h.decisionsPage))
+	h.mux.HandleFunc("POST /ekspor/keputusan", h.authed(h.previewDecisions))
+	h.mux.HandleFunc("POST /ekspor/keputusan/catat", h.authed(h.recordDecisions))
 	h.mux.HandleFunc("GET /notifikasi", h.authed(h.notifications))
 	h.mux.HandleFunc("POST /notifikasi/baca", h.authed(h.markRead))
 	h.mux.HandleFunc("GET /delegasi", h.authed(h.delegations))
@@ -200,8 +210,8 @@ func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
 func validCSRF(r *http.Request, token string) bool {
 	parse := r.ParseForm
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		// an upload (the register import): its token is a form part
-		parse = func() error { return r.ParseMultipartForm(8 << 20) }
+		// An upload form: its fields, the token among them, are parts.
+		parse = func() error { return r.ParseMultipartForm(maxUploadMemory) }
 	}
 	if err := parse(); err != nil {
 		return false

@@ -126,6 +126,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		"operator.konsel":     {"/koperasi", "/koperasi/impor", "/koperasi/" + kops.Items[0].ID, "/koperasi/dasbor"},
 	}
 	pages["kadis.sultra"] = append(pages["kadis.sultra"], "/koperasi", "/koperasi/dasbor?wilayah=74")
+	// Issue 22's setup pages (their forms and refusals are driven in
+	// TestBrowserSetupPages).
+	pages["kadis.sultra"] = append(pages["kadis.sultra"], "/siklus/baru", "/siklus/"+cycleID+"/pagu", "/siklus/"+cycleID+"/bumdes")
+	pages["penghubung.kemenkop"] = append(pages["penghubung.kemenkop"], "/ekspor/keputusan")
 	order := []string{"kec.andoolo", "kabid.konsel", "kadis.konsel", "kadis.sultra", "penghubung.kemenkop", "operator.konsel"}
 	total := map[string]int{}
 	var failures []string

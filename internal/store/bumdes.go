@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/rencana-id/rencana/internal/domain"
@@ -44,6 +45,36 @@ func (bumdesRow) TableName() string { return "bumdes_businesses" }
 // be a desa/kelurahan code and at least one keyword is needed, or nothing
 // could ever match it.
 func (db *DB) SaveBUMDesBusiness(ctx context.Context, b BUMDesBusiness) error {
+	return db.SaveBUMDesBusinesses(ctx, []BUMDesBusiness{b})
+}
+
+// SaveBUMDesBusinesses saves many businesses in one transaction: all or
+// none (an import).
+func (db *DB) SaveBUMDesBusinesses(ctx context.Context, list []BUMDesBusiness) error {
+	rows := make([]bumdesRow, len(list))
+	for i, b := range list {
+		row, err := bumdesRowOf(b)
+		if err != nil {
+			return err
+		}
+		rows[i] = row
+	}
+	return db.orm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, row := range rows {
+			err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+			if IsForeignKeyViolation(err) {
+				return domain.Errorf(domain.EINVALID, "Desa %q tidak dikenal.", row.RegionCode)
+			}
+			if err != nil {
+				return fmt.Errorf("save bumdes %s: %w", row.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// bumdesRowOf checks a business and makes its row.
+func bumdesRowOf(b BUMDesBusiness) (bumdesRow, error) {
 	var v domain.Validation
 	if strings.TrimSpace(b.ID) == "" {
 		v.Add("id", "Id usaha BUMDes wajib diisi.")
@@ -67,25 +98,17 @@ func (db *DB) SaveBUMDesBusiness(ctx context.Context, b BUMDesBusiness) error {
 		v.Add("keywords", "Minimal satu kata kunci usaha wajib diisi.")
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return bumdesRow{}, err
 	}
 	raw, err := json.Marshal(kw)
 	if err != nil {
-		return err
+		return bumdesRow{}, err
 	}
 	if b.UpdatedAt.IsZero() {
 		b.UpdatedAt = time.Now()
 	}
-	row := bumdesRow{ID: b.ID, RegionCode: b.RegionCode, Name: strings.TrimSpace(b.Name), Business: strings.TrimSpace(b.Business),
-		Keywords: string(raw), Active: b.Active, UpdatedAt: b.UpdatedAt.UTC()}
-	err = db.orm.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
-	if IsForeignKeyViolation(err) {
-		return domain.Errorf(domain.EINVALID, "Desa %q tidak dikenal.", b.RegionCode)
-	}
-	if err != nil {
-		return fmt.Errorf("save bumdes %s: %w", b.ID, err)
-	}
-	return nil
+	return bumdesRow{ID: b.ID, RegionCode: b.RegionCode, Name: strings.TrimSpace(b.Name), Business: strings.TrimSpace(b.Business),
+		Keywords: string(raw), Active: b.Active, UpdatedAt: b.UpdatedAt.UTC()}, nil
 }
 
 // ListBUMDesBusinesses returns the recorded businesses within a region
