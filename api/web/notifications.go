@@ -32,7 +32,7 @@ func (n notificationView) Link() string {
 	case n.DataRound != nil:
 		return "/koperasi?" + url.Values{"wilayah": {n.DataRound.RegionCode}, "tahun": {strconv.Itoa(n.DataRound.Year)}}.Encode()
 	case n.KMPRegionCode != "":
-		return "/koperasi?" + url.Values{"wilayah": {n.KMPRegionCode}}.Encode()
+		return "/kmp/desa/" + url.PathEscape(n.KMPRegionCode)
 	}
 	return "/siklus"
 }

@@ -13,7 +13,7 @@ func TestNotificationLink(t *testing.T) {
 	for raw, want := range map[string]string{
 		`{"proposal_id":"usl-1"}`: "/usulan/usl-1",
 		`{"proposal_id":"","data_round":{"region_code":"74.05","year":2026}}`: "/koperasi?tahun=2026&wilayah=74.05",
-		`{"proposal_id":"","kmp_region_code":"74.05.03.2001"}`:                "/koperasi?wilayah=74.05.03.2001",
+		`{"proposal_id":"","kmp_region_code":"74.05.03.2001"}`:                "/kmp/desa/74.05.03.2001",
 		`{"proposal_id":""}`: "/siklus",
 	} {
 		var n notificationView
