@@ -208,6 +208,14 @@ func scanConsolidated(rows *sql.Rows) (ConsolidatedRow, error) {
 	if err := json.Unmarshal([]byte(rab), &r.RAB); err != nil {
 		return r, fmt.Errorf("decode rab of %s: %w", r.ProposalID, err)
 	}
+	// nil when none, like the beneficiaries above: a row without a dossier
+	// reads as before issue 21.
+	if len(r.Locations) == 0 {
+		r.Locations = nil
+	}
+	if len(r.RAB) == 0 {
+		r.RAB = nil
+	}
 	return r, nil
 }
 
