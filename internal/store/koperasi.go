@@ -115,20 +115,16 @@ func KoperasiID(nik, badanHukumNo string) string {
 	return "kop-" + hex.EncodeToString(sum[:8])
 }
 
-// regionRange is the SQL condition "column lies in region" for columns
-// holding desa codes (koperasi, data rounds hold kab/kota codes: below a
-// province only) as a range over the index, not a LIKE: codes under p
-// sort between p+"." and p+"/" ('/' follows '.'). "*" is everything.
+// regionRange is inRegion as a condition that is never empty: "" and "*"
+// are everything ("1 = 1").
 func regionRange(column, region string) (string, []any) {
-	if region == "" || region == domain.NationalScope {
+	if region == "" {
 		return "1 = 1", nil
 	}
-	// Koperasi sit in desa: a desa is matched by equality, a wider region
-	// by the range alone (an OR of both kept SQLite off the index).
-	if lvl, err := domain.ParseRegionCode(region); err == nil && lvl == domain.LevelDesa {
-		return column + " = ?", []any{region}
+	if sql, args := inRegion(column, region); sql != "" {
+		return sql, args
 	}
-	return fmt.Sprintf("(%s >= ? AND %s < ?)", column, column), []any{region + ".", region + "/"}
+	return "1 = 1", nil
 }
 
 // scopesRange is regionRange for any of scopes; ok is false when they

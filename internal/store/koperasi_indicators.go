@@ -112,13 +112,7 @@ func isDesa(region string) bool {
 // areaRange is the condition "kecamatan_code lies in region" for a
 // kecamatan or wider region ("*": everything).
 func areaRange(region string) (string, []any) {
-	if region == "" || region == domain.NationalScope {
-		return "1 = 1", nil
-	}
-	if lvl, err := domain.ParseRegionCode(region); err == nil && lvl == domain.LevelKecamatan {
-		return "kecamatan_code = ?", []any{region}
-	}
-	return "(kecamatan_code >= ? AND kecamatan_code < ?)", []any{region + ".", region + "/"}
+	return regionRange("kecamatan_code", region)
 }
 
 // refreshAreaYears rewrites, inside tx, the per-kecamatan sums of year

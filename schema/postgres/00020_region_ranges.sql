@@ -17,6 +17,7 @@ CREATE INDEX proposals_region_idx ON proposals (region_code);
 ALTER TABLE koperasi ALTER COLUMN region_code TYPE TEXT COLLATE "C";
 ALTER TABLE koperasi_years ALTER COLUMN region_code TYPE TEXT COLLATE "C";
 ALTER TABLE data_rounds ALTER COLUMN region_code TYPE TEXT COLLATE "C";
+ALTER TABLE koperasi_area_years ALTER COLUMN kecamatan_code TYPE TEXT COLLATE "C";
 ALTER TABLE bumdes_businesses ALTER COLUMN region_code TYPE TEXT COLLATE "C";
 DROP INDEX bumdes_businesses_region_idx;
 CREATE INDEX bumdes_businesses_region_idx ON bumdes_businesses (region_code);
@@ -29,6 +30,7 @@ ALTER TABLE bumdes_businesses ALTER COLUMN region_code TYPE TEXT COLLATE "defaul
 CREATE INDEX bumdes_businesses_region_idx ON bumdes_businesses (region_code text_pattern_ops);
 ALTER TABLE koperasi_years ALTER COLUMN region_code TYPE TEXT COLLATE "default";
 ALTER TABLE data_rounds ALTER COLUMN region_code TYPE TEXT COLLATE "default";
+ALTER TABLE koperasi_area_years ALTER COLUMN kecamatan_code TYPE TEXT COLLATE "default";
 ALTER TABLE koperasi ALTER COLUMN region_code TYPE TEXT COLLATE "default";
 DROP INDEX proposals_region_idx;
 DROP INDEX proposals_stage_region_idx;
