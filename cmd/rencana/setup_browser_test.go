@@ -91,13 +91,11 @@ func TestBrowserSetupPages(t *testing.T) {
 		chromedp.Navigate(base+"/siklus"), chromedp.Click(`a[href="/siklus/baru"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`form.cycle-new-form`, chromedp.ByQuery), axe("/siklus/baru"),
 		fill(year+2, []int{1, 2, 3, 4, 5, 6, 7}),
-		chromedp.Click(`form.cycle-new-form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`p.error`, chromedp.ByQuery),
+		refusedSubmit(`form.cycle-new-form button[type=submit]`),
 		chromedp.Text(`//input[@name="fiscal_year"]/following-sibling::span[@class="field-error"]`, &yearErr, chromedp.BySearch),
 		axe("/siklus/baru refused"),
 		fill(year+1, []int{2, 1, 3, 4, 5, 6, 7}),
-		chromedp.Click(`form.cycle-new-form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`p.error`, chromedp.ByQuery),
+		refusedSubmit(`form.cycle-new-form button[type=submit]`),
 		chromedp.Text(`form.cycle-new-form fieldset .field-error`, &calErr, chromedp.ByQuery),
 		fill(year+1, []int{1, 2, 3, 4, 5, 6, 7}),
 		submit(`form.cycle-new-form button[type=submit]`),
@@ -116,8 +114,7 @@ func TestBrowserSetupPages(t *testing.T) {
 		chromedp.Navigate(base+"/siklus/"+cycleID), chromedp.Click(`a[href$="/pagu"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`form.ceilings-form`, chromedp.ByQuery), axe("/pagu"),
 		setKonsel("dua miliar"),
-		chromedp.Click(`form.ceilings-form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`p.error`, chromedp.ByQuery),
+		refusedSubmit(`form.ceilings-form button[type=submit]`),
 		chromedp.Evaluate(`document.querySelector('input[name=region_code][value="74.05"]').closest('tr').querySelector('.field-error').textContent`, &rowErr),
 		axe("/pagu refused"),
 		setKonsel("2.000.000.000"),
@@ -139,8 +136,7 @@ func TestBrowserSetupPages(t *testing.T) {
 		chromedp.SendKeys(`input[name=name]`, "BUMDes Maju Bersama", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name=business]`, "Pengolahan kopi bubuk", chromedp.ByQuery),
 		chromedp.SendKeys(`input[name=keywords]`, "kopi, bubuk", chromedp.ByQuery),
-		chromedp.Click(`form.bumdes-form button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`p.error`, chromedp.ByQuery),
+		refusedSubmit(`form.bumdes-form button[type=submit]`),
 		chromedp.Text(`//input[@name="region_code"]/following-sibling::span[@class="field-error"]`, &codeErr, chromedp.BySearch),
 		axe("/bumdes refused"),
 		chromedp.SetValue(`input[name=region_code]`, "74.05.03.2001", chromedp.ByQuery),
@@ -184,4 +180,15 @@ func TestBrowserSetupPages(t *testing.T) {
 	require.Contains(t, listed, "BUMDes Maju Bersama")
 	require.True(t, strings.Contains(listed, "kopi"))
 	require.Empty(t, failures, "serious or critical accessibility violations")
+}
+
+// refusedSubmit clicks a form's button and waits for the refusal of the
+// page that answers: the previous refusal's p.error is removed first, so
+// the wait cannot be satisfied by the page being left.
+func refusedSubmit(button string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`document.querySelectorAll('p.error').forEach(e => e.remove())`, nil),
+		chromedp.Click(button, chromedp.ByQuery),
+		chromedp.WaitVisible(`p.error`, chromedp.ByQuery),
+	}
 }
